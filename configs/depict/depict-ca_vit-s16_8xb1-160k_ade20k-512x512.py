@@ -1,0 +1,2 @@
+_base_ = './depict-sa_vit-s16_8xb1-160k_ade20k-512x512.py'
+model = dict(decode_head=dict(mode='ca'))

@@ -1,0 +1,5 @@
+_base_ = './depict-sa_vit-b16_8xb1-80k_cityscapes-768x768.py'
+model = dict(
+    pretrained='pretrain/vit-l16_augreg-in21k-ft-in1k_384.pth',
+    backbone=dict(embed_dims=1024, num_layers=24, num_heads=16),
+    decode_head=dict(in_channels=1024))

@@ -1,0 +1,5 @@
+_base_ = './depict-sa_vit-b16_8xb1-160k_ade20k-512x512.py'
+model = dict(
+    pretrained='pretrain/vit-s16_augreg-in21k-ft-in1k_384.pth',
+    backbone=dict(embed_dims=384, num_heads=6),
+    decode_head=dict(in_channels=384))

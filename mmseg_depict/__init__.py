@@ -1,0 +1,9 @@
+"""mmseg_depict: transformer segmentation decoders for OpenMMLab.
+
+Importing the package registers its modules in the mmseg (and mmdet)
+registries and makes checkpoint loading weights-only safe.
+"""
+from . import datasets, engine, models  # noqa: F401  (registration)
+from .version import __version__
+
+__all__ = ['__version__']

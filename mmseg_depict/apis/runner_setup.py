@@ -1,0 +1,138 @@
+"""What ``tools/train.py`` and ``tools/test.py`` do to a config before the
+Runner starts, for mmseg (semantic) and mmdet (panoptic) configs alike.
+
+The config's ``default_scope`` picks the registries, and with them mmseg's
+or mmdet's runner, hooks and evaluators; the few places where the two
+tool sets differ (``--out``, ``--show-dir``, TTA) are switched here.
+"""
+import os.path as osp
+from importlib import import_module
+from typing import Optional, Sequence
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+SUPPORTED_SCOPES = ('mmseg', 'mmdet')
+
+
+def config_scope(cfg: Config) -> str:
+    scope = cfg.get('default_scope', 'mmseg')
+    if scope not in SUPPORTED_SCOPES:
+        raise ValueError(f'default_scope={scope!r} is not supported; '
+                         f'expected one of {SUPPORTED_SCOPES}')
+    return scope
+
+
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
+                launcher: str = 'none',
+                work_dir: Optional[str] = None) -> Config:
+    """Read a config, apply ``--cfg-options``, the launcher and work dir.
+
+    The work dir is, in order: ``work_dir``, the config's ``work_dir``,
+    ``./work_dirs/<config name>``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    config_scope(cfg)
+    cfg.launcher = launcher
+    if launcher != 'none' and not torch.cuda.is_available():
+        # NCCL needs GPUs; CPU-only distributed runs use gloo.
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+        cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch the optimizer wrapper to mixed precision (``--amp``)."""
+    if not torch.cuda.is_available():
+        raise RuntimeError('--amp needs a CUDA device (mmengine '
+                           'AmpOptimWrapper); none is available')
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        return
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp only applies to OptimWrapper, the config '
+                         f'uses optim_wrapper.type={wrapper!r}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def set_resume(cfg: Config, resume: Optional[str]) -> None:
+    """``--resume``: ``'auto'`` picks the last checkpoint in the work dir,
+    a path resumes from that checkpoint."""
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        cfg.resume, cfg.load_from = True, resume
+
+
+def set_test_outputs(cfg: Config, out: Optional[str], show: bool,
+                     show_dir: Optional[str], wait_time: float) -> None:
+    """``--out``, ``--show`` and ``--show-dir`` in the config's scope."""
+    scope = config_scope(cfg)
+    if show or show_dir:
+        hook = cfg.default_hooks.get('visualization')
+        if hook is None:
+            raise KeyError('--show / --show-dir need default_hooks.'
+                           'visualization in the config')
+        hook['draw'] = True
+        if show:
+            hook['show'], hook['wait_time'] = True, wait_time
+        if show_dir and scope == 'mmseg':
+            cfg.visualizer['save_dir'] = show_dir
+        elif show_dir:
+            hook['test_out_dir'] = show_dir
+    if out and scope == 'mmseg':
+        # IoUMetric writes the predicted label maps as PNGs there.
+        cfg.test_evaluator['output_dir'] = out
+        cfg.test_evaluator['keep_results'] = True
+    elif out and not out.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--out {out}: mmdet configs dump results to a '
+                         'pickle file (.pkl / .pickle)')
+
+
+def dump_detection_results(runner: Runner, out: Optional[str]) -> None:
+    """mmdet: ``--out`` dumps raw predictions next to the metrics."""
+    if out and config_scope(runner.cfg) == 'mmdet':
+        from mmdet.evaluation import DumpDetResults
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=out))
+
+
+def set_tta(cfg: Config) -> None:
+    """``--tta``: wrap the model in the config's ``tta_model`` and test with
+    its ``tta_pipeline``."""
+    for key in ('tta_model', 'tta_pipeline'):
+        if key not in cfg:
+            raise KeyError(f'--tta needs `{key}` in the config')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+
+
+def build_runner(cfg: Config) -> Runner:
+    """mmengine's Runner, or ``runner_type`` from the scope's registry."""
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    registry = import_module(f'{config_scope(cfg)}.registry').RUNNERS
+    return registry.build(cfg)
+
+
+def data_loaders_for(phase: str, cfg: Config) -> Sequence[str]:
+    """Dataloaders a phase reads: training validates on the val loader."""
+    if phase == 'train':
+        keys = ['train_dataloader']
+        if cfg.get('val_cfg') is not None:
+            keys.append('val_dataloader')
+        return keys
+    return ['test_dataloader']

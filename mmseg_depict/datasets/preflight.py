@@ -1,0 +1,97 @@
+"""Checks run by ``tools/train.py`` and ``tools/test.py`` before the Runner
+starts, so that a wrong path or class count fails at once with the config key
+and the file named, not minutes later deep inside a worker."""
+import os.path as osp
+from typing import Iterable, Optional, Tuple
+
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import DATASETS, init_default_scope
+
+
+class DataConfigError(ValueError):
+    """A dataset in the config does not match what is on disk or the model."""
+
+
+def check_config_data(cfg: Config, loader_keys: Iterable[str]) -> None:
+    """Check the datasets of the given dataloaders and the model's classes.
+
+    Args:
+        cfg (Config): Full config (after ``--cfg-options``).
+        loader_keys (Iterable[str]): e.g. ``('train_dataloader',
+            'val_dataloader')``; missing or ``None`` loaders are skipped.
+
+    Raises:
+        DataConfigError: naming the config key and the file or directory.
+    """
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    for key in loader_keys:
+        loader = cfg.get(key)
+        if not loader:
+            continue
+        found = _check_dataset(f'{key}.dataset', loader['dataset'])
+        if found is not None:
+            _check_num_classes(cfg, f'{key}.dataset', *found)
+
+
+def _check_dataset(key: str,
+                   ds_cfg: ConfigDict) -> Optional[Tuple[dict, str]]:
+    """Returns the dataset's metainfo and type (the first one's for
+    wrappers)."""
+    if 'datasets' in ds_cfg:  # ConcatDataset
+        metas = [
+            _check_dataset(f'{key}.datasets[{i}]', d)
+            for i, d in enumerate(ds_cfg['datasets'])
+        ]
+        return metas[0] if metas else None
+    if 'dataset' in ds_cfg:  # RepeatDataset, ClassBalancedDataset
+        return _check_dataset(f'{key}.dataset', ds_cfg['dataset'])
+    data_root = ds_cfg.get('data_root')
+    if data_root and not osp.isdir(data_root):
+        raise DataConfigError(
+            f"{key}.data_root: directory '{data_root}' does not exist "
+            f"(expected the {ds_cfg.get('type')} layout there)")
+    dataset = DATASETS.build(dict(ds_cfg, lazy_init=True))
+    ann_file = getattr(dataset, 'ann_file', '')
+    if ann_file and not osp.isfile(ann_file):
+        raise DataConfigError(
+            f"{key}.ann_file: file '{ann_file}' does not exist")
+    for name, path in dataset.data_prefix.items():
+        if path and not osp.isdir(path):
+            raise DataConfigError(
+                f"{key}.data_prefix.{name}: directory '{path}' does not exist")
+    data_list = dataset.load_data_list()
+    if not data_list:
+        raise DataConfigError(
+            f'{key}: no samples found under {dict(dataset.data_prefix)}')
+    for info in data_list:
+        _check_sample_files(key, info)
+    return dataset.metainfo, ds_cfg.get('type')
+
+
+def _check_sample_files(key: str, info: dict) -> None:
+    image = info.get('img_path')
+    if image and not osp.isfile(image):
+        raise DataConfigError(f"{key}: image file '{image}' does not exist")
+    label = info.get('seg_map_path')
+    if label and not osp.isfile(label):
+        raise DataConfigError(
+            f"{key}: image '{image}' has no label file '{label}'")
+
+
+def _check_num_classes(cfg: Config, key: str, metainfo: dict,
+                       dataset_type: str) -> None:
+    classes = metainfo.get('classes')
+    if classes is None:
+        return
+    for head_key in ('decode_head', 'auxiliary_head'):
+        heads = cfg.model.get(head_key)
+        heads = heads if isinstance(heads, list) else [heads]
+        for i, head in enumerate(h for h in heads if h):
+            num = head.get('num_classes')
+            where = f'model.{head_key}' + (f'[{i}]' if len(heads) > 1 else '')
+            if num is not None and num != len(classes):
+                raise DataConfigError(
+                    f'{where}.num_classes = {num}, but {key} '
+                    f'({dataset_type}) has '
+                    f'{len(classes)} classes; set {where}.num_classes='
+                    f'{len(classes)} or give the dataset matching metainfo')

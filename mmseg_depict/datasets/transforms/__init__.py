@@ -1,0 +1,3 @@
+from .check_seg_label_range import CheckSegLabelRange
+
+__all__ = ['CheckSegLabelRange']

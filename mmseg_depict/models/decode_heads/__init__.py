@@ -1,0 +1,3 @@
+from .depict_head import DEPICTHead
+
+__all__ = ['DEPICTHead']

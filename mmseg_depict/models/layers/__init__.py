@@ -1,0 +1,3 @@
+from .subspace_attention import SubspaceAttention
+
+__all__ = ['SubspaceAttention']

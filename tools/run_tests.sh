@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: makes sure the environment is installed (idempotent),
+# then runs pytest. Extra arguments go to pytest, e.g. `-m slow` or `-k depict`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/tools/install.sh"
+VENV="${MMSEG_DEPICT_VENV:-$ROOT/.venv}"
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest tests "$@"

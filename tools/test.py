@@ -1,0 +1,69 @@
+"""Test (and evaluate) a checkpoint: mIoU for mmseg configs, the config's
+metrics (e.g. PQ) for mmdet configs. Same flags as mmsegmentation's
+``tools/test.py``."""
+import argparse
+import os
+
+from mmengine.config import DictAction
+
+import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
+from mmseg_depict.apis import (build_runner, data_loaders_for,
+                               dump_detection_results, load_config,
+                               set_test_outputs, set_tta)
+from mmseg_depict.datasets import check_config_data
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir to save logs and the evaluation metrics')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='mmseg: directory for the predicted label maps; mmdet: .pkl '
+        'file for the raw predictions')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the used config, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir)
+    cfg.load_from = args.checkpoint
+    set_test_outputs(cfg, args.out, args.show, args.show_dir, args.wait_time)
+    check_config_data(cfg, data_loaders_for('test', cfg))
+    if args.tta:
+        set_tta(cfg)
+    runner = build_runner(cfg)
+    dump_detection_results(runner, args.out)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

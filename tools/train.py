@@ -1,0 +1,63 @@
+"""Train a segmentor (mmseg configs) or detector (mmdet configs).
+
+Same flags as mmsegmentation's ``tools/train.py``; ``--resume`` also takes a
+checkpoint path as in mmdetection's.
+"""
+import argparse
+import os
+
+from mmengine.config import DictAction
+
+import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
+from mmseg_depict.apis import (build_runner, data_loaders_for, enable_amp,
+                               load_config, set_resume)
+from mmseg_depict.datasets import check_config_data
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or without a value from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the used config, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir)
+    if args.amp:
+        enable_amp(cfg)
+    set_resume(cfg, args.resume)
+    check_config_data(cfg, data_loaders_for('train', cfg))
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
