@@ -1,0 +1,115 @@
+"""Shared helpers: generated datasets in the real layouts, configs shrunk to
+CPU-test size (same transforms and classes, smaller images), and running the
+real ``tools/*.py`` as a user would."""
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import List
+
+import pytest
+from mmengine.config import Config
+
+import mmseg_depict  # noqa: F401
+from mmseg_depict.datasets.synthetic import LAYOUTS
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = osp.join(ROOT, 'configs')
+
+#: Representative DEPICT config per dataset layout.
+DATASET_CONFIGS = {
+    'ade20k': 'depict/depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py',
+    'cityscapes': 'depict/depict-ca_vit-t16_8xb1-80k_cityscapes-768x768.py',
+    'pascal_context':
+    'depict/depict-sa_vit-t16_8xb2-80k_pascal-context-59-480x480.py',
+}
+#: Generated image size per layout (H, W): non-square like the real data.
+LAYOUT_SIZES = {
+    'ade20k': (64, 80),
+    'cityscapes': (64, 128),
+    'pascal_context': (64, 96),
+}
+CROP = 64
+
+
+def shrink_config(cfg: Config, data_root: str, max_iters: int = 2) -> Config:
+    """Make a real config cheap to run on a CPU: every image scale and crop
+    becomes ``CROP`` sized, a few iterations, no workers, no pretrained
+    weights. Transforms, datasets, head and metrics stay as configured."""
+    crop = (CROP, CROP)
+
+    def shrink_pipeline(pipeline):
+        for t in pipeline:
+            if 'scale' in t and t['type'] in ('Resize', 'RandomResize'):
+                t['scale'] = crop
+            if t['type'] == 'RandomCrop':
+                t['crop_size'] = crop
+            if t['type'] == 'TestTimeAug':
+                for group in t['transforms']:
+                    shrink_pipeline(group)
+
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        loader.dataset.data_root = data_root
+        shrink_pipeline(loader.dataset.pipeline)
+    cfg.model.pretrained = None
+    cfg.model.data_preprocessor.size = crop
+    cfg.model.backbone.img_size = crop
+    if cfg.model.test_cfg.get('mode') == 'slide':
+        cfg.model.test_cfg.crop_size = crop
+        cfg.model.test_cfg.stride = (CROP // 2, CROP // 2)
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = max_iters
+    cfg.param_scheduler = [
+        dict(s, end=max_iters) if s.get('end', 0) > max_iters else s
+        for s in cfg.param_scheduler
+    ]
+    cfg.default_hooks.checkpoint.interval = max_iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+def write_config(cfg: Config, path: str) -> str:
+    cfg.dump(path)
+    return path
+
+
+def run_tool(args: List[str], check: bool = True, timeout: int = 600):
+    """Run ``python tools/<args>`` from the repository root."""
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    proc = subprocess.run([sys.executable, *args],
+                          cwd=ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+    return proc
+
+
+def data_root_for(tmp_root: str, layout: str) -> str:
+    return osp.join(tmp_root, layout)
+
+
+@pytest.fixture(scope='session')
+def synthetic_roots(tmp_path_factory) -> dict:
+    """One small generated dataset per layout: 4 train / 2 val images."""
+    base = str(tmp_path_factory.mktemp('synthetic'))
+    return {
+        layout: LAYOUTS[layout](
+            data_root_for(base, layout), 4, 2, LAYOUT_SIZES[layout], seed=1)
+        for layout in LAYOUTS
+    }
+
+
+def small_config(layout: str, data_root: str, out_dir: str,
+                 **overrides) -> str:
+    """Write the shrunk representative config of ``layout`` to ``out_dir``."""
+    cfg = Config.fromfile(osp.join(CONFIGS, DATASET_CONFIGS[layout]))
+    cfg = shrink_config(cfg, data_root, **overrides)
+    return write_config(cfg, osp.join(out_dir, f'{layout}_small.py'))
