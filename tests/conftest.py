@@ -113,3 +113,16 @@ def small_config(layout: str, data_root: str, out_dir: str,
     cfg = Config.fromfile(osp.join(CONFIGS, DATASET_CONFIGS[layout]))
     cfg = shrink_config(cfg, data_root, **overrides)
     return write_config(cfg, osp.join(out_dir, f'{layout}_small.py'))
+
+
+@pytest.fixture(scope='session')
+def trained(synthetic_roots, tmp_path_factory):
+    """Each layout trained for 2 iterations (checkpoint + validation)."""
+    runs = {}
+    for layout, data_root in synthetic_roots.items():
+        out = str(tmp_path_factory.mktemp(layout))
+        config = small_config(layout, data_root, out)
+        work_dir = osp.join(out, 'work')
+        run_tool(['tools/train.py', config, '--work-dir', work_dir])
+        runs[layout] = (config, work_dir)
+    return runs

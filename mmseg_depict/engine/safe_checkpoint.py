@@ -9,13 +9,17 @@ checkpoints. Anything else is refused with the offending global named.
 """
 import collections
 import os.path as osp
-from typing import Callable, List, Optional, Union
+import pickle
+import pickletools
+import zipfile
+from typing import Callable, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.utils import mkdir_or_exist
+from torch import _weights_only_unpickler as unpickler
 
 
 def _numpy_globals() -> list:
@@ -32,11 +36,35 @@ def _numpy_globals() -> list:
     ]
 
 
+# Registered by every HistoryBuffer's __init__; custom ones are registered
+# with HistoryBuffer.register_statistics.
+_BUILTIN_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_statistic(owner, name: str):
+    """Stand-in for ``builtins.getattr`` while unpickling.
+
+    A pickled ``HistoryBuffer`` refers to its statistics methods
+    (``HistoryBuffer.mean`` ...) as ``getattr(HistoryBuffer, 'mean')``. A
+    general ``getattr`` would let a crafted pickle reach any attribute of any
+    allowed object, so only that lookup is answered.
+    """
+    is_buffer = owner is HistoryBuffer or isinstance(owner, HistoryBuffer)
+    if is_buffer and (name in _BUILTIN_STATISTICS
+                      or name in HistoryBuffer._statistics_methods):
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'builtins.getattr({owner!r}, {name!r}) is not allowed: only '
+        'HistoryBuffer statistics methods may be looked up')
+
+
 #: Types a checkpoint written by mmengine's Runner holds beyond torch's own
-#: defaults: the message hub's history buffers, numpy arrays / scalars /
-#: dtypes inside them and ``meta``, and ordered dicts of older state dicts.
-MMENGINE_CHECKPOINT_GLOBALS: List[Callable] = [
+#: defaults: the message hub's history buffers (with their statistics
+#: methods), numpy arrays / scalars / dtypes inside them and ``meta``, and
+#: ordered dicts of older state dicts.
+MMENGINE_CHECKPOINT_GLOBALS: List[Union[Callable, Tuple[Callable, str]]] = [
     HistoryBuffer,
+    (history_buffer_statistic, 'builtins.getattr'),
     collections.OrderedDict,
     *_numpy_globals(),
 ]
@@ -63,27 +91,61 @@ def safe_torch_load(f, map_location=None):
     with torch.serialization.safe_globals(MMENGINE_CHECKPOINT_GLOBALS):
         try:
             return torch.load(f, map_location=map_location, weights_only=True)
-        except Exception as err:  # torch raises UnpicklingError subclasses
-            if 'Unsupported global' not in str(err) and \
-                    'not an allowed global' not in str(err):
-                raise
-            offending = _offending_globals(f) or [str(err).splitlines()[0]]
-            name = f if isinstance(f, str) else getattr(f, 'name', '<stream>')
-            raise UnsafeCheckpointError(
-                f"refusing to load checkpoint '{name}': it references "
-                f"{', '.join(offending)}, which is not among the types "
-                'mmengine checkpoints hold (tensors, containers, numpy '
-                'arrays, HistoryBuffer). Loading it could run arbitrary '
-                'code.') from None
+        except pickle.UnpicklingError as err:
+            reason = ', '.join(_offending_globals(f)) or _weights_only_reason(err)
+    name = f if isinstance(f, str) else getattr(f, 'name', '<stream>')
+    raise UnsafeCheckpointError(
+        f"refusing to load checkpoint '{name}': it needs {reason}, which is "
+        'not among the types mmengine checkpoints hold (tensors, containers, '
+        'numpy arrays, HistoryBuffer). Loading it could run arbitrary code.')
+
+
+def _weights_only_reason(err: Exception) -> str:
+    """The unpickler's own complaint, without torch's generic advice."""
+    text = str(err)
+    marker = 'WeightsUnpickler error:'
+    if marker in text:
+        text = text.split(marker, 1)[1]
+    return next((line.strip() for line in text.splitlines() if line.strip()),
+                str(err))
 
 
 def _offending_globals(f) -> List[str]:
+    """Globals the pickle in ``f`` imports that the allow-list lacks.
+
+    Scans the opcodes without executing anything; covers zip checkpoints
+    (``torch.save``) and plain pickles, whose protocol-4 ``STACK_GLOBAL``
+    torch's unpickler rejects without naming the global.
+    """
     if not isinstance(f, str):
         return []
     try:
-        return list(torch.serialization.get_unsafe_globals_in_checkpoint(f))
-    except Exception:  # not a zip checkpoint: keep torch's message
+        if zipfile.is_zipfile(f):
+            with zipfile.ZipFile(f) as archive:
+                data = archive.read(next(n for n in archive.namelist()
+                                         if n.endswith('data.pkl')))
+        else:
+            with open(f, 'rb') as stream:
+                data = stream.read()
+    except (OSError, StopIteration, zipfile.BadZipFile):
         return []
+    with torch.serialization.safe_globals(MMENGINE_CHECKPOINT_GLOBALS):
+        allowed = set(unpickler._get_allowed_globals()) | set(
+            unpickler._get_user_allowed_globals())
+    found, strings = [], []
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            if opcode.name == 'GLOBAL':
+                found.append(arg.replace(' ', '.'))
+            elif opcode.name == 'STACK_GLOBAL' and len(strings) >= 2:
+                found.append(f'{strings[-2]}.{strings[-1]}')
+            elif isinstance(arg, str):
+                strings.append(arg)
+    except Exception:  # a truncated or legacy multi-pickle file: keep what was read
+        pass
+    # Protocol 2 spells the builtins module the Python 2 way.
+    found = {name.replace('__builtin__.', 'builtins.', 1) for name in found}
+    return sorted(found - allowed)
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)

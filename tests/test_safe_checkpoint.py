@@ -1,0 +1,73 @@
+"""Runner checkpoints load in weights-only mode; anything that would run code
+while unpickling is refused with the offending global named."""
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmseg_depict.engine import UnsafeCheckpointError
+from .conftest import run_tool
+
+
+def test_runner_checkpoint_loads_weights_only(trained):
+    _, work_dir = trained['ade20k']
+    ckpt = _load_checkpoint(osp.join(work_dir, 'iter_2.pth'))
+    assert ckpt['meta']['iter'] == 2
+    assert ckpt['meta']['dataset_meta']['classes'][0] == 'wall'
+    buffer = ckpt['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert np.isfinite(buffer.mean())
+    assert torch.is_tensor(ckpt['state_dict']['decode_head.cls_emb'])
+    assert ckpt['optimizer']['state'], 'optimizer state (momentum) missing'
+
+
+class RunsCode:
+    """Unpickling this object calls os.system."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}', )
+
+
+class ReachesAttribute:
+    """Unpickling this object calls getattr(np.ndarray, 'tofile')."""
+
+    def __reduce__(self):
+        return getattr, (np.ndarray, 'tofile')
+
+
+def test_malicious_pickle_is_refused_and_not_executed(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'meta': RunsCode(marker)}, path)
+    with pytest.raises(UnsafeCheckpointError, match=r'posix\.system|os\.system'):
+        _load_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_getattr_is_limited_to_history_buffer(tmp_path):
+    path = str(tmp_path / 'evil_getattr.pth')
+    torch.save({'meta': ReachesAttribute()}, path)
+    with pytest.raises(UnsafeCheckpointError, match='tofile'):
+        _load_checkpoint(path)
+
+
+def test_tools_test_refuses_malicious_checkpoint(trained, tmp_path):
+    config, _ = trained['ade20k']
+    marker = tmp_path / 'pwned'
+    path = str(tmp_path / 'evil.pth')
+    with open(path, 'wb') as f:
+        pickle.dump({'state_dict': RunsCode(marker)}, f)
+    proc = run_tool(['tools/test.py', config, path, '--work-dir',
+                     str(tmp_path / 'work')], check=False)
+    assert proc.returncode != 0
+    assert 'UnsafeCheckpointError' in proc.stderr
+    assert 'system' in proc.stderr
+    assert not marker.exists()

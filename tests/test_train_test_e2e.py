@@ -1,0 +1,54 @@
+"""tools/train.py then tools/test.py on generated data in each dataset's
+real layout, through the real dataset classes, pipelines and IoUMetric."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+from .conftest import run_tool
+
+
+def metrics_of(work_dir: str) -> dict:
+    """Metrics JSON that tools/test.py writes in its work dir."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    assert files, f'no metrics written under {work_dir}'
+    with open(files[-1]) as f:
+        return json.load(f)
+
+
+def val_miou_during_training(work_dir: str) -> float:
+    scalars = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(scalars[0]) as f:
+        records = [json.loads(line) for line in f]
+    return [r['mIoU'] for r in records if 'mIoU' in r][-1]
+
+
+@pytest.mark.parametrize('layout', ['ade20k', 'cityscapes', 'pascal_context'])
+def test_train_then_test_reproduces_miou(trained, layout):
+    config, work_dir = trained[layout]
+    checkpoint = osp.join(work_dir, 'iter_2.pth')
+    assert osp.isfile(checkpoint)
+    test_dir = osp.join(work_dir, 'test')
+    pred_dir = osp.join(work_dir, 'preds')
+    run_tool([
+        'tools/test.py', config, checkpoint, '--work-dir', test_dir, '--out',
+        pred_dir
+    ])
+    metrics = metrics_of(test_dir)
+    assert 0.0 <= metrics['mIoU'] <= 100.0
+    assert metrics['mIoU'] == pytest.approx(
+        val_miou_during_training(work_dir), abs=1e-6)
+    # --out: one predicted label map per validation image.
+    assert len(glob.glob(osp.join(pred_dir, '*.png'))) == 2
+
+
+def test_tta_runs_multi_scale_flip(trained):
+    config, work_dir = trained['ade20k']
+    test_dir = osp.join(work_dir, 'test_tta')
+    run_tool([
+        'tools/test.py', config,
+        osp.join(work_dir, 'iter_2.pth'), '--work-dir', test_dir, '--tta'
+    ])
+    assert 'mIoU' in metrics_of(test_dir)
