@@ -32,7 +32,10 @@ LAYOUT_SIZES = {
 CROP = 64
 
 
-def shrink_config(cfg: Config, data_root: str, max_iters: int = 2) -> Config:
+def shrink_config(cfg: Config,
+                  data_root: str,
+                  max_iters: int = 2,
+                  checkpoint_interval: int = None) -> Config:
     """Make a real config cheap to run on a CPU: every image scale and crop
     becomes ``CROP`` sized, a few iterations, no workers, no pretrained
     weights. Transforms, datasets, head and metrics stay as configured."""
@@ -66,7 +69,7 @@ def shrink_config(cfg: Config, data_root: str, max_iters: int = 2) -> Config:
         dict(s, end=max_iters) if s.get('end', 0) > max_iters else s
         for s in cfg.param_scheduler
     ]
-    cfg.default_hooks.checkpoint.interval = max_iters
+    cfg.default_hooks.checkpoint.interval = checkpoint_interval or max_iters
     cfg.default_hooks.logger.interval = 1
     cfg.randomness = dict(seed=0)
     return cfg

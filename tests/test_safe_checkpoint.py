@@ -71,3 +71,24 @@ def test_tools_test_refuses_malicious_checkpoint(trained, tmp_path):
     assert 'UnsafeCheckpointError' in proc.stderr
     assert 'system' in proc.stderr
     assert not marker.exists()
+
+
+def test_interrupted_checkpoint_write_leaves_old_file_intact(
+        tmp_path, monkeypatch):
+    from mmengine.fileio import get_file_backend
+    from mmengine.runner.checkpoint import save_checkpoint
+
+    from mmseg_depict.engine import AtomicLocalBackend
+    path = str(tmp_path / 'iter_2.pth')
+    assert isinstance(get_file_backend(path), AtomicLocalBackend)
+    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)
+
+    def disk_full(fd):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fsync', disk_full)
+    with pytest.raises(OSError, match='No space'):
+        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, path)
+    assert sorted(os.listdir(tmp_path)) == ['iter_2.pth']
+    torch.testing.assert_close(
+        _load_checkpoint(path)['state_dict']['w'], torch.ones(3))

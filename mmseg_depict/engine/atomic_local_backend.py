@@ -1,0 +1,42 @@
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from mmengine.fileio import LocalBackend, register_backend
+
+
+@register_backend('local', force=True, prefixes='')
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend with all-or-nothing writes.
+
+    The Runner saves checkpoints through ``put``; the stock backend writes
+    straight into the target, so an interrupted save (killed job, full
+    disk) leaves a truncated ``iter_N.pth`` behind. Here the bytes go to a
+    temporary file in the same folder, are flushed to disk and then renamed
+    over the target, which is atomic on POSIX file systems.
+    """
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write ``obj`` to ``filepath``; on failure the target is unchanged.
+
+        Args:
+            obj (bytes): Data to be written.
+            filepath (str | Path): Destination; missing folders are created.
+        """
+        filepath = str(filepath)
+        folder = osp.dirname(osp.abspath(filepath))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f'.{osp.basename(filepath)}.', suffix='.part', dir=folder)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, filepath)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
