@@ -2,13 +2,11 @@
 metrics (e.g. PQ) for mmdet configs. Same flags as mmsegmentation's
 ``tools/test.py``."""
 import argparse
-import os
-
-from mmengine.config import DictAction
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
-from mmseg_depict.apis import (build_runner, data_loaders_for,
-                               dump_detection_results, load_config,
+from mmseg_depict.apis import (add_runner_args, build_runner,
+                               data_loaders_for, dump_detection_results,
+                               load_config, parse_runner_args,
                                set_test_outputs, set_tta)
 from mmseg_depict.datasets import check_config_data
 
@@ -17,9 +15,6 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir',
-        help='the dir to save logs and the evaluation metrics')
     parser.add_argument(
         '--out',
         type=str,
@@ -33,22 +28,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the used config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
         '--tta', action='store_true', help='test time augmentation')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None):

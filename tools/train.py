@@ -4,20 +4,17 @@ Same flags as mmsegmentation's ``tools/train.py``; ``--resume`` also takes a
 checkpoint path as in mmdetection's.
 """
 import argparse
-import os
-
-from mmengine.config import DictAction
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
-from mmseg_depict.apis import (build_runner, data_loaders_for, enable_amp,
-                               load_config, set_resume)
+from mmseg_depict.apis import (add_runner_args, build_runner,
+                               data_loaders_for, enable_amp, load_config,
+                               parse_runner_args, set_resume)
 from mmseg_depict.datasets import check_config_data
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -30,21 +27,8 @@ def parse_args(argv=None):
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the used config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None):

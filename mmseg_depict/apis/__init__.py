@@ -1,9 +1,10 @@
-from .runner_setup import (build_runner, config_scope, data_loaders_for,
-                           dump_detection_results, enable_amp, load_config,
+from .runner_setup import (add_runner_args, build_runner, config_scope,
+                           data_loaders_for, dump_detection_results,
+                           enable_amp, load_config, parse_runner_args,
                            set_resume, set_test_outputs, set_tta)
 
 __all__ = [
-    'build_runner', 'config_scope', 'data_loaders_for',
-    'dump_detection_results', 'enable_amp', 'load_config', 'set_resume',
-    'set_test_outputs', 'set_tta'
+    'add_runner_args', 'build_runner', 'config_scope', 'data_loaders_for',
+    'dump_detection_results', 'enable_amp', 'load_config',
+    'parse_runner_args', 'set_resume', 'set_test_outputs', 'set_tta'
 ]

@@ -5,15 +5,42 @@ The config's ``default_scope`` picks the registries, and with them mmseg's
 or mmdet's runner, hooks and evaluators; the few places where the two
 tool sets differ (``--out``, ``--show-dir``, TTA) are switched here.
 """
+import argparse
+import os
 import os.path as osp
 from importlib import import_module
 from typing import Optional, Sequence
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 SUPPORTED_SCOPES = ('mmseg', 'mmdet')
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """Flags both tools share: ``--work-dir``, ``--cfg-options``,
+    ``--launcher`` and the rank torch.distributed.launch passes."""
+    parser.add_argument(
+        '--work-dir', help='the dir to save logs, models and metrics')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the used config, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser,
+                      argv=None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def config_scope(cfg: Config) -> str:
