@@ -15,6 +15,7 @@ model = dict(
         type='VisionTransformer',
         img_size=(512, 512),
         patch_size=16,
+        patch_bias=True,  # timm / AugReg patch embeddings have a bias
         in_channels=3,
         embed_dims=768,
         num_layers=12,

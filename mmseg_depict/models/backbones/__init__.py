@@ -1,0 +1,3 @@
+from .distilled_vit import DistilledVisionTransformer
+
+__all__ = ['DistilledVisionTransformer']

@@ -1,0 +1,8 @@
+from .ckpt_convert import (UnknownCheckpointLayout, convert_depict,
+                           convert_timm_vit, detect_depict_mode,
+                           resize_pos_embed)
+
+__all__ = [
+    'UnknownCheckpointLayout', 'convert_depict', 'convert_timm_vit',
+    'detect_depict_mode', 'resize_pos_embed'
+]
