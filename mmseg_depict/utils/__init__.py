@@ -1,0 +1,3 @@
+from .complexity import count_multiply_adds, sdpa_flop_jit
+
+__all__ = ['count_multiply_adds', 'sdpa_flop_jit']
