@@ -16,9 +16,20 @@ def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     return batch * queries * keys * (width + v[-1])
 
 
+def flop_analyzer(model: nn.Module, inputs: Tuple) -> FlopAnalyzer:
+    """mmengine's FlopAnalyzer for ``model(*inputs)`` that also counts fused
+    attention; ``.total()`` and ``.by_module()`` give multiply-adds (fvcore
+    convention; papers quote FLOPs = 2 x this)."""
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.set_op_handle(
+        **{'aten::scaled_dot_product_attention': sdpa_flop_jit})
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return analyzer
+
+
 def count_multiply_adds(model: nn.Module, inputs: Tuple) -> int:
-    """Total multiply-adds of ``model(*inputs)`` (fvcore convention; papers
-    quote FLOPs = 2 x this).
+    """Total multiply-adds of ``model(*inputs)``.
 
     Args:
         model (nn.Module): Module to trace.
@@ -27,9 +38,4 @@ def count_multiply_adds(model: nn.Module, inputs: Tuple) -> int:
     Returns:
         int: Multiply-add count.
     """
-    analyzer = FlopAnalyzer(model, inputs)
-    analyzer.set_op_handle(
-        **{'aten::scaled_dot_product_attention': sdpa_flop_jit})
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    return analyzer.total()
+    return flop_analyzer(model, inputs).total()
