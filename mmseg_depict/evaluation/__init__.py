@@ -1,0 +1,7 @@
+from .panoptic_quality import PQStats, pq_dataset_stats, pq_image_stats
+from .panoptic_quality_reference import reference_pq_image_stats
+
+__all__ = [
+    'PQStats', 'pq_dataset_stats', 'pq_image_stats',
+    'reference_pq_image_stats'
+]
