@@ -3,7 +3,7 @@
 Importing the package registers its modules in the mmseg (and mmdet)
 registries and makes checkpoint loading weights-only safe.
 """
-from . import datasets, engine, models, utils  # noqa: F401  (registration)
+from . import datasets, engine, evaluation, models, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']

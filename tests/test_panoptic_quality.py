@@ -153,3 +153,22 @@ def test_matches_reference_on_random_maps():
     np.testing.assert_array_equal(parallel.fn, total_ref.fn)
     np.testing.assert_allclose(parallel.iou, total_ref.iou)
     assert total_ref.tp.sum() > 20 and total_ref.fp.sum() > 5
+
+
+def test_large_rgb_encoded_ids_give_the_same_counts():
+    """COCO-style ids (R + 256 G + 256^2 B) exceed the lookup table."""
+    rng = np.random.default_rng(3)
+    gt, gt_seg, pred, pred_seg = random_panoptic_pair(rng)
+    big = 5_000_000
+
+    def scale(ids, segments):
+        return (np.where(ids > 0, ids + big, 0),
+                {k + big: v for k, v in segments.items()})
+
+    small = pq_image_stats(gt, gt_seg, pred, pred_seg, 5)
+    large = both(*scale(gt, gt_seg), *scale(pred, pred_seg), n=5)
+    for key in ('tp', 'fp', 'fn', 'iou'):
+        np.testing.assert_array_equal(getattr(small, key), getattr(large, key))
+    with pytest.raises(ValueError, match='predicted segment ids'):
+        pq_image_stats(gt + big * (gt > 0), {k + big: v for k, v in gt_seg.items()},
+                       np.full(gt.shape, big + 12345), {}, 5)

@@ -80,17 +80,32 @@ class PQStats:
         return result
 
 
-def _segment_index(ids: np.ndarray, keys: np.ndarray, what: str) -> np.ndarray:
-    """Pixel ids -> 0 for VOID, i + 1 for ``keys[i]``."""
+# Id maps whose largest id is below this are indexed through a lookup table
+# (one gather per pixel); larger ids (COCO's RGB-encoded ones) use a search.
+_LOOKUP_LIMIT = 1 << 22
+
+
+def _segment_index(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Pixel ids -> 0 for VOID, i + 1 for ``keys[i]`` (keys sorted) and
+    ``len(keys) + 1`` for ids that no segment declares."""
     flat = ids.ravel()
+    unknown = len(keys) + 1
+    top = max(int(flat.max(initial=0)), int(keys.max(initial=0)))
+    if top < _LOOKUP_LIMIT and flat.min(initial=0) >= 0:
+        table = np.full(top + 1, unknown, np.intp)
+        table[VOID] = 0
+        table[keys] = np.arange(1, len(keys) + 1)
+        return table[flat]
     index = np.searchsorted(keys, flat)
     index[index == len(keys)] = 0
-    known = keys[index] == flat if len(keys) else np.zeros_like(flat, bool)
-    unknown = ~known & (flat != VOID)
-    if unknown.any():
-        raise ValueError(f'{what} segment ids {np.unique(flat[unknown])[:10]} '
-                         'appear in the id map but not in its segments_info')
-    return np.where(known, index + 1, 0)
+    hit = keys[index] == flat if len(keys) else np.zeros(flat.shape, bool)
+    return np.where(hit, index + 1, np.where(flat == VOID, 0, unknown))
+
+
+def _undeclared_ids(ids: np.ndarray, keys: np.ndarray, what: str) -> str:
+    found = np.setdiff1d(np.unique(ids), np.append(keys, VOID))
+    return (f'{what} segment ids {found[:10]} appear in the id map but not in '
+            'its segments_info')
 
 
 def pq_image_stats(gt_ids: np.ndarray,
@@ -117,12 +132,16 @@ def pq_image_stats(gt_ids: np.ndarray,
     gt_keys = np.array(sorted(gt_segments), np.int64)
     pred_keys = np.array(sorted(pred_segments), np.int64)
     n_gt, n_pred = len(gt_keys), len(pred_keys)
-    gt_index = _segment_index(gt_ids.astype(np.int64), gt_keys, 'ground-truth')
-    pred_index = _segment_index(
-        pred_ids.astype(np.int64), pred_keys, 'predicted')
-    joint = np.bincount(
-        gt_index * (n_pred + 1) + pred_index,
-        minlength=(n_gt + 1) * (n_pred + 1)).reshape(n_gt + 1, n_pred + 1)
+    # Index n + 1 collects ids without a segments_info entry.
+    rows, cols = n_gt + 2, n_pred + 2
+    pairs = _segment_index(gt_ids, gt_keys) * cols
+    pairs += _segment_index(pred_ids, pred_keys)
+    joint = np.bincount(pairs, minlength=rows * cols).reshape(rows, cols)
+    if joint[-1].any():
+        raise ValueError(_undeclared_ids(gt_ids, gt_keys, 'ground-truth'))
+    if joint[:, -1].any():
+        raise ValueError(_undeclared_ids(pred_ids, pred_keys, 'predicted'))
+    joint = joint[:-1, :-1]
 
     gt_cat = np.array([gt_segments[k][0] for k in gt_keys], np.int64)
     gt_crowd = np.array([bool(gt_segments[k][1]) for k in gt_keys], bool)
@@ -158,22 +177,27 @@ def pq_image_stats(gt_ids: np.ndarray,
     return stats
 
 
-def _load_and_count(load: Callable, num_categories: int, item) -> PQStats:
-    return pq_image_stats(*load(item), num_categories)
+# The loader of the running pq_dataset_stats call. Forked workers inherit it,
+# so only the items travel to them, never the loader's data.
+_worker_load = None
+
+
+def _count_in_worker(num_categories: int, item) -> PQStats:
+    return pq_image_stats(*_worker_load(item), num_categories)
 
 
 def pq_dataset_stats(items: Iterable,
                      load: Callable,
                      num_categories: int,
                      nproc: int = 1,
-                     chunksize: int = 4) -> PQStats:
+                     chunksize: int = 8) -> PQStats:
     """Sum the PQ counts of every image.
 
     Args:
         items (Iterable): One entry per image (e.g. file names).
         load (Callable): ``load(item) -> (gt_ids, gt_segments, pred_ids,
             pred_segments)`` as :func:`pq_image_stats` takes them; with
-            ``nproc > 1`` it runs in the worker processes, so images are
+            ``nproc > 1`` it runs in forked worker processes, so images are
             read there and never all held at once.
         num_categories (int): Number of categories.
         nproc (int): Worker processes; 1 counts in this process.
@@ -182,13 +206,19 @@ def pq_dataset_stats(items: Iterable,
     Returns:
         PQStats: Dataset totals.
     """
-    count = partial(_load_and_count, load, num_categories)
+    global _worker_load
     total = PQStats(num_categories)
     if nproc <= 1:
         for item in items:
-            total += count(item)
+            total += pq_image_stats(*load(item), num_categories)
         return total
-    with get_context('fork').Pool(nproc) as pool:
-        for stats in pool.imap_unordered(count, items, chunksize):
-            total += stats
+    _worker_load = load
+    try:
+        with get_context('fork').Pool(nproc) as pool:
+            for stats in pool.imap_unordered(
+                    partial(_count_in_worker, num_categories), items,
+                    chunksize):
+                total += stats
+    finally:
+        _worker_load = None
     return total
