@@ -68,9 +68,12 @@ def load_config(path: str,
     config_scope(cfg)
     cfg.launcher = launcher
     if launcher != 'none' and not torch.cuda.is_available():
-        # NCCL needs GPUs; CPU-only distributed runs use gloo.
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+        # NCCL needs GPUs; CPU-only distributed runs use gloo, and DDP must
+        # not be given a device (mmengine defaults to [LOCAL_RANK]).
+        cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
+        wrapper = dict(type='MMDistributedDataParallel', device_ids=None)
+        wrapper.update(cfg.get('model_wrapper_cfg') or {})
+        cfg.model_wrapper_cfg = wrapper
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
@@ -149,6 +152,12 @@ def set_tta(cfg: Config) -> None:
 
 def build_runner(cfg: Config) -> Runner:
     """mmengine's Runner, or ``runner_type`` from the scope's registry."""
+    if cfg.get('launcher') == 'pytorch' and not torch.cuda.is_available() \
+            and not torch.distributed.is_initialized():
+        # mmengine's pytorch launcher pins a GPU per process; on CPU the
+        # process group (gloo, env:// from torchrun) is started here and the
+        # Runner then uses it as it is.
+        torch.distributed.init_process_group(backend='gloo')
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     registry = import_module(f'{config_scope(cfg)}.registry').RUNNERS
