@@ -1,0 +1,147 @@
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import cv2
+import numpy as np
+from mmdet.evaluation.functional import INSTANCE_OFFSET
+from mmdet.registry import METRICS
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+
+from ..panoptic_quality import VOID, PQStats, pq_image_stats
+
+
+def rgb2id(rgb: np.ndarray) -> np.ndarray:
+    """COCO panoptic PNG colours -> segment ids (``R + 256 G + 256^2 B``)."""
+    rgb = rgb.astype(np.int64)
+    return rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
+
+
+def id2rgb(ids: np.ndarray) -> np.ndarray:
+    """Segment ids -> (H, W, 3) uint8 RGB, the inverse of :func:`rgb2id`."""
+    return np.stack([ids % 256, ids // 256 % 256, ids // 65536 % 256],
+                    axis=-1).astype(np.uint8)
+
+
+@METRICS.register_module()
+class PanopticQualityMetric(BaseMetric):
+    """PQ, SQ and RQ (all / things / stuff, per class) without panopticapi.
+
+    Ground truth: the COCO-panoptic PNG at ``seg_map_path`` and the sample's
+    ``segments_info`` (``id``, ``category`` = label, ``is_thing`` False for
+    crowd things), as mmdet's panoptic datasets provide them. Predictions:
+    ``pred_panoptic_seg.sem_seg`` in mmdet's encoding
+    (``label + instance * INSTANCE_OFFSET``; label ``num_classes`` or the
+    ignore index = VOID). Definitions: ../shared/spec/MASK2FORMER_AND_PQ.md.
+
+    Args:
+        output_dir (str, optional): Also write the predictions in the COCO
+            panoptic format there: ``panoptic/<image>.png`` and
+            ``panoptic.json``.
+        classwise (bool): Log the per-class table. Default: True.
+        collect_device (str): Device for collecting results across ranks.
+        prefix (str, optional): Prefix of the metric names.
+    """
+    default_prefix: Optional[str] = 'pq'
+
+    def __init__(self,
+                 output_dir: Optional[str] = None,
+                 classwise: bool = True,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.output_dir = output_dir
+        self.classwise = classwise
+
+    @property
+    def _classes(self) -> Sequence[str]:
+        return self.dataset_meta['classes']
+
+    def _isthing(self) -> List[bool]:
+        things = set(self.dataset_meta['thing_classes'])
+        return [name in things for name in self._classes]
+
+    def _ground_truth(self, sample: dict):
+        path = sample['seg_map_path']
+        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise FileNotFoundError(f'panoptic ground truth {path} not found')
+        isthing = self._isthing()
+        segments = {
+            int(s['id']): (int(s['category']),
+                           isthing[s['category']] and not s['is_thing'])
+            for s in sample['segments_info']
+        }
+        return rgb2id(bgr[..., ::-1]), segments
+
+    def _prediction(self, sample: dict):
+        pred = sample['pred_panoptic_seg']
+        pan = pred['sem_seg'].cpu().numpy()[0].astype(np.int64)
+        labels = pan % INSTANCE_OFFSET
+        void = (labels == len(self._classes)) | (
+            labels == pred.get('ignore_index', len(self._classes)))
+        # Shift by one so that label 0, instance 0 is not VOID.
+        ids = np.where(void, VOID, pan + 1)
+        segments = {int(i): int((i - 1) % INSTANCE_OFFSET)
+                    for i in np.unique(ids) if i != VOID}
+        return ids, segments
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            gt_ids, gt_segments = self._ground_truth(sample)
+            pred_ids, pred_segments = self._prediction(sample)
+            stats = pq_image_stats(gt_ids, gt_segments, pred_ids,
+                                   pred_segments, len(self._classes))
+            annotation = (self._write_prediction(sample, pred_ids,
+                                                 pred_segments)
+                          if self.output_dir else None)
+            self.results.append((stats, annotation))
+
+    def _write_prediction(self, sample: dict, ids: np.ndarray,
+                          segments: Dict[int, int]) -> dict:
+        """Write the PNG; return the image's COCO panoptic annotation."""
+        folder = osp.join(self.output_dir, 'panoptic')
+        os.makedirs(folder, exist_ok=True)
+        name = osp.splitext(osp.basename(sample['img_path']))[0] + '.png'
+        cv2.imwrite(osp.join(folder, name), id2rgb(ids)[..., ::-1])
+        areas = np.bincount(np.searchsorted(sorted(segments), ids[ids > 0]),
+                            minlength=len(segments))
+        info = [dict(id=i, category_id=segments[i], area=int(area))
+                for i, area in zip(sorted(segments), areas)]
+        return dict(image_id=sample.get('img_id'), file_name=name,
+                    segments_info=info)
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        total = PQStats(len(self._classes))
+        for stats, _ in results:
+            total += stats
+        summary = total.summary(self._isthing())
+        if self.output_dir:
+            categories = [dict(id=i, name=name, isthing=int(thing))
+                          for i, (name, thing) in enumerate(
+                              zip(self._classes, self._isthing()))]
+            with open(osp.join(self.output_dir, 'panoptic.json'), 'w') as f:
+                json.dump(dict(annotations=[a for _, a in results],
+                               categories=categories), f)
+        logger = MMLogger.get_current_instance()
+        lines = ['', '| group | PQ | SQ | RQ | categories |', '|---|---|---|---|---|']
+        for group in ('All', 'Things', 'Stuff'):
+            g = summary[group]
+            lines.append(f"| {group} | {100 * g['pq']:.2f} | "
+                         f"{100 * g['sq']:.2f} | {100 * g['rq']:.2f} | "
+                         f"{g['n']} |")
+        if self.classwise:
+            lines += ['', '| class | PQ | SQ | RQ | TP | FP | FN |',
+                      '|---|---|---|---|---|---|---|']
+            for c, s in summary['per_class'].items():
+                lines.append(f'| {self._classes[c]} | {100 * s["pq"]:.2f} | '
+                             f'{100 * s["sq"]:.2f} | {100 * s["rq"]:.2f} | '
+                             f'{s["tp"]} | {s["fp"]} | {s["fn"]} |')
+        logger.info('\n'.join(lines))
+        metrics = {}
+        for group, suffix in (('All', ''), ('Things', '_th'), ('Stuff', '_st')):
+            for key in ('pq', 'sq', 'rq'):
+                metrics[key.upper() + suffix] = 100 * summary[group][key]
+        return metrics
