@@ -22,12 +22,14 @@ DATASET_CONFIGS = {
     'cityscapes': 'depict/depict-ca_vit-t16_8xb1-80k_cityscapes-768x768.py',
     'pascal_context':
     'depict/depict-sa_vit-t16_8xb2-80k_pascal-context-59-480x480.py',
+    'coco_panoptic': 'mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
 }
 #: Generated image size per layout (H, W): non-square like the real data.
 LAYOUT_SIZES = {
     'ade20k': (64, 80),
     'cityscapes': (64, 128),
     'pascal_context': (64, 96),
+    'coco_panoptic': (64, 96),
 }
 CROP = 64
 
@@ -75,6 +77,32 @@ def shrink_config(cfg: Config,
     return cfg
 
 
+def shrink_mmdet_config(cfg: Config, data_root: str,
+                        max_iters: int = 2) -> Config:
+    """The mmdet counterpart of :func:`shrink_config` (panoptic configs)."""
+    crop = (CROP, CROP)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        loader.dataset.data_root = data_root
+        for t in loader.dataset.pipeline:
+            if t['type'] in ('Resize', 'RandomResize'):
+                t['scale'] = crop
+            if t['type'] == 'RandomCrop':
+                t['crop_size'] = crop
+    cfg.train_dataloader.batch_size = 2
+    cfg.model.backbone.init_cfg = None
+    for augment in cfg.model.data_preprocessor.get('batch_augments') or []:
+        augment['size'] = crop
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = max_iters
+    cfg.default_hooks.checkpoint.interval = max_iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
 def write_config(cfg: Config, path: str) -> str:
     cfg.dump(path)
     return path
@@ -114,7 +142,9 @@ def small_config(layout: str, data_root: str, out_dir: str,
                  **overrides) -> str:
     """Write the shrunk representative config of ``layout`` to ``out_dir``."""
     cfg = Config.fromfile(osp.join(CONFIGS, DATASET_CONFIGS[layout]))
-    cfg = shrink_config(cfg, data_root, **overrides)
+    shrink = shrink_mmdet_config if cfg.default_scope == 'mmdet' \
+        else shrink_config
+    cfg = shrink(cfg, data_root, **overrides)
     return write_config(cfg, osp.join(out_dir, f'{layout}_small.py'))
 
 

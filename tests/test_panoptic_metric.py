@@ -9,9 +9,10 @@ import pytest
 import torch
 from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmdet.registry import METRICS
+from mmengine.registry import DefaultScope
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.evaluation import id2rgb, rgb2id
+from mmseg_depict.utils import id2rgb, rgb2id
 
 CLASSES = ('person', 'car', 'sky', 'road')
 THINGS = ('person', 'car')
@@ -52,8 +53,10 @@ def test_rgb_id_round_trip():
 
 
 def test_metric_matches_hand_count(tmp_path):
-    metric = METRICS.build(
-        dict(type='PanopticQualityMetric', output_dir=str(tmp_path / 'out')))
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        metric = METRICS.build(
+            dict(type='PanopticQualityMetric',
+                 output_dir=str(tmp_path / 'out')))
     metric.dataset_meta = dict(classes=CLASSES, thing_classes=THINGS)
     metric.process({}, [sample(tmp_path)])
     result = metric.evaluate(1)

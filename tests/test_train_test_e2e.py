@@ -18,11 +18,11 @@ def metrics_of(work_dir: str) -> dict:
         return json.load(f)
 
 
-def val_miou_during_training(work_dir: str) -> float:
+def val_metric_during_training(work_dir: str, key: str = 'mIoU') -> float:
     scalars = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
     with open(scalars[0]) as f:
         records = [json.loads(line) for line in f]
-    return [r['mIoU'] for r in records if 'mIoU' in r][-1]
+    return [r[key] for r in records if key in r][-1]
 
 
 @pytest.mark.parametrize('layout', ['ade20k', 'cityscapes', 'pascal_context'])
@@ -39,7 +39,7 @@ def test_train_then_test_reproduces_miou(trained, layout):
     metrics = metrics_of(test_dir)
     assert 0.0 <= metrics['mIoU'] <= 100.0
     assert metrics['mIoU'] == pytest.approx(
-        val_miou_during_training(work_dir), abs=1e-6)
+        val_metric_during_training(work_dir), abs=1e-6)
     # --out: one predicted label map per validation image.
     assert len(glob.glob(osp.join(pred_dir, '*.png'))) == 2
 
@@ -52,3 +52,26 @@ def test_tta_runs_multi_scale_flip(trained):
         osp.join(work_dir, 'iter_2.pth'), '--work-dir', test_dir, '--tta'
     ])
     assert 'mIoU' in metrics_of(test_dir)
+
+
+def test_panoptic_train_then_test_reports_pq(trained):
+    """mmdet's runner (default_scope mmdet): Mask2Former on COCO-panoptic
+    layout data, loaded and scored without panopticapi."""
+    config, work_dir = trained['coco_panoptic']
+    test_dir = osp.join(work_dir, 'test')
+    out = osp.join(work_dir, 'predictions.pkl')
+    proc = run_tool([
+        'tools/test.py', config,
+        osp.join(work_dir, 'iter_2.pth'), '--work-dir', test_dir, '--out', out
+    ])
+    metrics = metrics_of(test_dir)
+    for key in ('PQ', 'SQ', 'RQ', 'PQ_th', 'PQ_st'):
+        assert 0.0 <= metrics[f'pq/{key}'] <= 100.0
+    assert metrics['pq/PQ'] == pytest.approx(
+        val_metric_during_training(work_dir, 'pq/PQ'), abs=1e-6)
+    # The ground truth was read: its segments appear in the class table.
+    rows = [line for line in proc.stdout.splitlines()
+            if line.startswith('| sky-other-merged |')]
+    assert rows and int(rows[-1].split('|')[-2]) + int(
+        rows[-1].split('|')[-4]) > 0  # FN + TP
+    assert osp.isfile(out)

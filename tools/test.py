@@ -7,7 +7,8 @@ import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.apis import (add_runner_args, build_runner,
                                data_loaders_for, dump_detection_results,
                                load_config, parse_runner_args,
-                               set_test_outputs, set_tta)
+                               set_test_outputs, set_tta,
+                               shutdown_distributed)
 from mmseg_depict.datasets import check_config_data
 
 
@@ -45,6 +46,7 @@ def main(argv=None):
     runner = build_runner(cfg)
     dump_detection_results(runner, args.out)
     runner.test()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

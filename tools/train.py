@@ -8,7 +8,8 @@ import argparse
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.apis import (add_runner_args, build_runner,
                                data_loaders_for, enable_amp, load_config,
-                               parse_runner_args, set_resume)
+                               parse_runner_args, set_resume,
+                               shutdown_distributed)
 from mmseg_depict.datasets import check_config_data
 
 
@@ -41,6 +42,7 @@ def main(argv=None):
     check_config_data(cfg, data_loaders_for('train', cfg))
     runner = build_runner(cfg)
     runner.train()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

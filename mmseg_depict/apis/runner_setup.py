@@ -164,6 +164,14 @@ def build_runner(cfg: Config) -> Runner:
     return registry.build(cfg)
 
 
+def shutdown_distributed() -> None:
+    """Leave the process group in order at the end of a distributed run; a
+    gloo group torn down at interpreter exit can abort the process."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+
+
 def data_loaders_for(phase: str, cfg: Config) -> Sequence[str]:
     """Dataloaders a phase reads: training validates on the val loader."""
     if phase == 'train':

@@ -1,3 +1,6 @@
 from .complexity import count_multiply_adds, flop_analyzer, sdpa_flop_jit
+from .panoptic_ids import id2rgb, rgb2id
 
-__all__ = ['count_multiply_adds', 'flop_analyzer', 'sdpa_flop_jit']
+__all__ = [
+    'count_multiply_adds', 'flop_analyzer', 'id2rgb', 'rgb2id', 'sdpa_flop_jit'
+]

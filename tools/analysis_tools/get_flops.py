@@ -30,6 +30,29 @@ class TensorForward(nn.Module):
         return self.model(img, mode='tensor')
 
 
+class HeadForward(nn.Module):
+    """Traceable head call on backbone (and neck) features: mmseg's
+    ``decode_head(feats)`` or mmdet's ``panoptic_head(feats, samples)``."""
+
+    def __init__(self, model: nn.Module, shape) -> None:
+        super().__init__()
+        self.head = getattr(model, 'decode_head', None) or model.panoptic_head
+        self.samples = None
+        if not hasattr(model, 'decode_head'):
+            from mmdet.structures import DetDataSample
+            self.samples = [
+                DetDataSample(
+                    metainfo=dict(
+                        batch_input_shape=shape, img_shape=shape,
+                        pad_shape=shape))
+            ]
+
+    def forward(self, *feats):
+        if self.samples is None:
+            return self.head(list(feats))
+        return self.head(list(feats), self.samples)
+
+
 def default_shape(cfg: Config):
     size = cfg.model.get('data_preprocessor', {}).get('size') or \
         cfg.model.backbone.get('img_size', (512, 512))
@@ -55,7 +78,9 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     scope = config_scope(cfg)
     init_default_scope(scope)
-    cfg.model.pretrained = None
+    if 'pretrained' in cfg.model:
+        cfg.model.pretrained = None
+    cfg.model.backbone.init_cfg = None
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
     with DefaultScope.overwrite_default_scope(scope):
         model = registry.build(cfg.model).eval()
@@ -65,8 +90,9 @@ def main(argv=None):
         # The head is traced on its own, with the backbone's real outputs:
         # per-module attribution inside a whole-model trace misses the ops
         # a head runs at its own level (e.g. DEPICT's mask product).
+        head = HeadForward(model, shape)
         parts = (('model', TensorForward(model), (img, )),
-                 ('decode head', model.decode_head, (model.extract_feat(img), )))
+                 ('decode head', head, tuple(model.extract_feat(img))))
         print(f'config: {args.config}\ninput: 1x3x{shape[0]}x{shape[1]}')
         print('| part | params (M) | GFLOPs | GMACs |\n|---|---|---|---|')
         for part, module, inputs in parts:

@@ -5,15 +5,18 @@ names, label encodings, split files), so generated data exercises the real
 ``ADE20KDataset``, ``CityscapesDataset`` and ``PascalContextDataset59`` and
 their pipelines end to end.
 """
+import json
 import os
 import os.path as osp
 from typing import Callable, Dict, Sequence, Tuple
 
 import cv2
 import numpy as np
+from mmdet.datasets import CocoPanopticDataset
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
 
+from ...utils.panoptic_ids import id2rgb
 from .scenes import SCENE_CLASSES, UNLABELLED, render_scene
 
 #: Dataset class names of the scene classes, per layout.
@@ -121,9 +124,90 @@ def make_pascal_context(data_root: str, num_train: int, num_val: int,
     return data_root
 
 
+def _panoptic_segments(rng: np.random.Generator, label: np.ndarray,
+                       things: Sequence[int]):
+    """Segment id map and COCO ``segments_info`` rows (scene class in
+    ``category_id``): one segment per stuff class present, one per connected
+    component of a thing class; about one thing in ten is a crowd."""
+    ids = np.zeros(label.shape, np.int64)
+    segments = []
+    for cls in range(len(SCENE_CLASSES)):
+        mask = (label == cls).astype(np.uint8)
+        if not mask.any():
+            continue
+        count, parts = (cv2.connectedComponents(mask, connectivity=8)
+                        if cls in things else (2, mask))
+        for k in range(1, count):
+            region = parts == k
+            # Spread ids over all three PNG channels, as real ones are.
+            seg_id = (len(segments) + 1) * 7919
+            ids[region] = seg_id
+            ys, xs = np.nonzero(region)
+            segments.append(
+                dict(
+                    id=seg_id,
+                    category_id=cls,
+                    area=int(region.sum()),
+                    bbox=[int(xs.min()), int(ys.min()),
+                          int(xs.max() - xs.min() + 1),
+                          int(ys.max() - ys.min() + 1)],
+                    iscrowd=int(cls in things and rng.random() < 0.1)))
+    return ids, segments
+
+
+def make_coco_panoptic(data_root: str, num_train: int, num_val: int,
+                       size: Tuple[int, int] = (256, 256),
+                       seed: int = 0) -> str:
+    """COCO panoptic layout: ``{train,val}2017/*.jpg``,
+    ``annotations/panoptic_{train,val}2017.json`` and
+    ``annotations/panoptic_{train,val}2017/*.png`` (RGB-encoded segment ids,
+    0 = VOID), with mmdet's 133 COCO-panoptic categories (ids = index + 1).
+
+    Returns:
+        str: ``data_root``.
+    """
+    meta = CocoPanopticDataset.METAINFO
+    names = {'sky': 'sky-other-merged', 'grass': 'grass-merged',
+             'building': 'building-other-merged', 'tree': 'tree-merged'}
+    category_of = [meta['classes'].index(names.get(n, n)) + 1
+                   for n in SCENE_CLASSES]
+    things = [i for i, n in enumerate(SCENE_CLASSES)
+              if names.get(n, n) in meta['thing_classes']]
+    categories = [
+        dict(id=i + 1, name=name, supercategory=name,
+             isthing=int(name in meta['thing_classes']))
+        for i, name in enumerate(meta['classes'])
+    ]
+    for split, (name, count) in enumerate((('train', num_train),
+                                           ('val', num_val))):
+        images, annotations = [], []
+        png_dir = osp.join(data_root, 'annotations', f'panoptic_{name}2017')
+        for i, (image, label) in _scenes(seed, split, count, size):
+            image_id = split * 1_000_000 + i + 1
+            stem = f'{image_id:012d}'
+            ids, segments = _panoptic_segments(
+                np.random.default_rng([seed, split, i, 1]), label, things)
+            for segment in segments:
+                segment['category_id'] = category_of[segment['category_id']]
+            _write_pair(
+                osp.join(data_root, f'{name}2017', stem + '.jpg'),
+                osp.join(png_dir, stem + '.png'), image,
+                id2rgb(ids)[..., ::-1])
+            images.append(dict(id=image_id, file_name=stem + '.jpg',
+                               height=size[0], width=size[1]))
+            annotations.append(dict(image_id=image_id, file_name=stem + '.png',
+                                    segments_info=segments))
+        with open(osp.join(data_root, 'annotations',
+                           f'panoptic_{name}2017.json'), 'w') as f:
+            json.dump(dict(images=images, annotations=annotations,
+                           categories=categories), f)
+    return data_root
+
+
 #: Writers by layout name, for tools and tests.
 LAYOUTS: Dict[str, Callable[..., str]] = {
     'ade20k': make_ade20k,
     'cityscapes': make_cityscapes,
     'pascal_context': make_pascal_context,
+    'coco_panoptic': make_coco_panoptic,
 }

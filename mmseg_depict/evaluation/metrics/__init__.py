@@ -1,3 +1,3 @@
-from .panoptic_quality_metric import PanopticQualityMetric, id2rgb, rgb2id
+from .panoptic_quality_metric import PanopticQualityMetric
 
-__all__ = ['PanopticQualityMetric', 'id2rgb', 'rgb2id']
+__all__ = ['PanopticQualityMetric']

@@ -10,19 +10,8 @@ from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
+from ...utils.panoptic_ids import id2rgb, rgb2id
 from ..panoptic_quality import VOID, PQStats, pq_image_stats
-
-
-def rgb2id(rgb: np.ndarray) -> np.ndarray:
-    """COCO panoptic PNG colours -> segment ids (``R + 256 G + 256^2 B``)."""
-    rgb = rgb.astype(np.int64)
-    return rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
-
-
-def id2rgb(ids: np.ndarray) -> np.ndarray:
-    """Segment ids -> (H, W, 3) uint8 RGB, the inverse of :func:`rgb2id`."""
-    return np.stack([ids % 256, ids // 256 % 256, ids // 65536 % 256],
-                    axis=-1).astype(np.uint8)
 
 
 @METRICS.register_module()
