@@ -91,8 +91,8 @@ def convert_timm_vit(state: Dict[str, Tensor],
             'not a timm ViT: expected cls_token and pos_embed, found keys '
             f'{sorted(state)[:8]}...')
     distilled = 'dist_token' in state
-    state = dict(state)
-    state.pop('head_dist.weight', None), state.pop('head_dist.bias', None)
+    # The distillation classifier has no place in a segmentation backbone.
+    state = {k: v for k, v in state.items() if not k.startswith('head_dist.')}
     if grid is not None:
         state['pos_embed'] = resize_pos_embed(state['pos_embed'],
                                               1 + distilled, grid)
