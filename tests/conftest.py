@@ -47,6 +47,8 @@ def shrink_config(cfg: Config,
         for t in pipeline:
             if 'scale' in t and t['type'] in ('Resize', 'RandomResize'):
                 t['scale'] = crop
+            if 'scales' in t:  # RandomChoiceResize
+                t['scales'] = [CROP]
             if t['type'] == 'RandomCrop':
                 t['crop_size'] = crop
             if t['type'] == 'TestTimeAug':
@@ -60,8 +62,10 @@ def shrink_config(cfg: Config,
         loader.dataset.data_root = data_root
         shrink_pipeline(loader.dataset.pipeline)
     cfg.model.pretrained = None
+    cfg.model.backbone.init_cfg = None
     cfg.model.data_preprocessor.size = crop
-    cfg.model.backbone.img_size = crop
+    if 'img_size' in cfg.model.backbone:  # ViT
+        cfg.model.backbone.img_size = crop
     if cfg.model.test_cfg.get('mode') == 'slide':
         cfg.model.test_cfg.crop_size = crop
         cfg.model.test_cfg.stride = (CROP // 2, CROP // 2)
@@ -138,14 +142,20 @@ def synthetic_roots(tmp_path_factory) -> dict:
     }
 
 
-def small_config(layout: str, data_root: str, out_dir: str,
+def small_config(layout: str,
+                 data_root: str,
+                 out_dir: str,
+                 config: str = None,
                  **overrides) -> str:
-    """Write the shrunk representative config of ``layout`` to ``out_dir``."""
-    cfg = Config.fromfile(osp.join(CONFIGS, DATASET_CONFIGS[layout]))
+    """Write a shrunk config (default: the representative one of
+    ``layout``) to ``out_dir``."""
+    config = config or DATASET_CONFIGS[layout]
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
     shrink = shrink_mmdet_config if cfg.default_scope == 'mmdet' \
         else shrink_config
     cfg = shrink(cfg, data_root, **overrides)
-    return write_config(cfg, osp.join(out_dir, f'{layout}_small.py'))
+    name = osp.splitext(osp.basename(config))[0]
+    return write_config(cfg, osp.join(out_dir, f'{name}_small.py'))
 
 
 @pytest.fixture(scope='session')

@@ -8,6 +8,8 @@ reported as 2 x multiply-adds, the convention of the DEPICT and Segmenter
 papers; multiply-adds are printed too.
 """
 import argparse
+import inspect
+from importlib import import_module
 
 import torch
 import torch.nn as nn
@@ -19,29 +21,32 @@ from mmseg_depict.apis import config_scope
 from mmseg_depict.utils import count_multiply_adds
 
 
-class TensorForward(nn.Module):
-    """Traceable ``model(img, mode='tensor')``."""
+class FeatureForward(nn.Module):
+    """Traceable ``model.extract_feat(img)``: backbone and neck."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, img):
-        return self.model(img, mode='tensor')
+        return tuple(self.model.extract_feat(img))
 
 
 class HeadForward(nn.Module):
-    """Traceable head call on backbone (and neck) features: mmseg's
-    ``decode_head(feats)`` or mmdet's ``panoptic_head(feats, samples)``."""
+    """Traceable head call on backbone (and neck) features. Heads whose
+    forward takes data samples (Mask2Former in mmseg and mmdet) get one with
+    the input's shape."""
 
-    def __init__(self, model: nn.Module, shape) -> None:
+    def __init__(self, model: nn.Module, shape, scope: str) -> None:
         super().__init__()
         self.head = getattr(model, 'decode_head', None) or model.panoptic_head
         self.samples = None
-        if not hasattr(model, 'decode_head'):
-            from mmdet.structures import DetDataSample
+        if 'batch_data_samples' in inspect.signature(self.head.forward).parameters:
+            structures = import_module(f'{scope}.structures')
+            sample_type = getattr(structures, 'SegDataSample', None) or \
+                structures.DetDataSample
             self.samples = [
-                DetDataSample(
+                sample_type(
                     metainfo=dict(
                         batch_input_shape=shape, img_shape=shape,
                         pad_shape=shape))
@@ -87,18 +92,17 @@ def main(argv=None):
     shape = tuple(args.shape) if args.shape else default_shape(cfg)
     img = torch.randn(1, 3, *shape)
     with torch.no_grad():
-        # The head is traced on its own, with the backbone's real outputs:
-        # per-module attribution inside a whole-model trace misses the ops
-        # a head runs at its own level (e.g. DEPICT's mask product).
-        head = HeadForward(model, shape)
-        parts = (('model', TensorForward(model), (img, )),
-                 ('decode head', head, tuple(model.extract_feat(img))))
-        print(f'config: {args.config}\ninput: 1x3x{shape[0]}x{shape[1]}')
-        print('| part | params (M) | GFLOPs | GMACs |\n|---|---|---|---|')
-        for part, module, inputs in parts:
-            macs = count_multiply_adds(module, inputs)
-            print(f'| {part} | {count_params(module):.3f} | '
-                  f'{2 * macs / 1e9:.2f} | {macs / 1e9:.2f} |')
+        feats = tuple(model.extract_feat(img))
+        head = HeadForward(model, shape, scope)
+        head_macs = count_multiply_adds(head, feats)
+        model_macs = count_multiply_adds(FeatureForward(model), (img, )) + \
+            head_macs
+    print(f'config: {args.config}\ninput: 1x3x{shape[0]}x{shape[1]}')
+    print('| part | params (M) | GFLOPs | GMACs |\n|---|---|---|---|')
+    for part, module, macs in (('model', model, model_macs),
+                               ('decode head', head, head_macs)):
+        print(f'| {part} | {count_params(module):.3f} | '
+              f'{2 * macs / 1e9:.2f} | {macs / 1e9:.2f} |')
 
 
 if __name__ == '__main__':
