@@ -127,17 +127,13 @@ def run_tool(args: List[str], check: bool = True, timeout: int = 600):
     return proc
 
 
-def data_root_for(tmp_root: str, layout: str) -> str:
-    return osp.join(tmp_root, layout)
-
-
 @pytest.fixture(scope='session')
 def synthetic_roots(tmp_path_factory) -> dict:
     """One small generated dataset per layout: 4 train / 2 val images."""
     base = str(tmp_path_factory.mktemp('synthetic'))
     return {
         layout: LAYOUTS[layout](
-            data_root_for(base, layout), 4, 2, LAYOUT_SIZES[layout], seed=1)
+            osp.join(base, layout), 4, 2, LAYOUT_SIZES[layout], seed=1)
         for layout in LAYOUTS
     }
 

@@ -36,22 +36,21 @@ test_pipeline = [
     dict(type='CheckSegLabelRange', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
+pascal_context = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(
+        img_path='JPEGImages', seg_map_path='SegmentationClassContext'))
 train_dataloader = dict(
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClassContext'),
         ann_file='ImageSets/SegmentationContext/train.txt',
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+        **pascal_context))
 val_dataloader = dict(
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClassContext'),
         ann_file='ImageSets/SegmentationContext/val.txt',
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+        **pascal_context))
 test_dataloader = val_dataloader
 
 param_scheduler = [

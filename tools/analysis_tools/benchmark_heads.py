@@ -28,6 +28,13 @@ from mmseg_depict.models import DEPICTHead
 from mmseg_depict.utils import count_multiply_adds
 
 WIDTHS = {'t': 192, 's': 384, 'b': 768, 'l': 1024}
+#: DEPICT mode of each benchmarked head, for the hand count (None: not DEPICT).
+HEAD_MODES = {
+    'DEPICT-SA': 'sa',
+    'DEPICT-CA': 'ca',
+    'DEPICT-SA plain': 'sa',
+    'Segmenter': None
+}
 INPUT_SIDE = {'t': 512, 's': 512, 'b': 512, 'l': 640}
 
 
@@ -153,9 +160,9 @@ def benchmark(size, batch, classes, args, matmul_rate):
     rows = []
     for name, head in heads.items():
         macs = count_multiply_adds(head, ([feat[:1]], )) * batch
-        hand = (depict_hand_count(name.split(' ')[0][-2:].lower(), width,
-                                  tokens_side**2, classes) * batch
-                if name.startswith('DEPICT') else None)
+        mode = HEAD_MODES[name]
+        hand = (depict_hand_count(mode, width, tokens_side**2, classes) *
+                batch if mode else None)
         rows.append(
             dict(
                 size=size,
