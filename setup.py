@@ -27,6 +27,8 @@ setup(
         'opencv-python',
         'ftfy',
         'regex',
+        'pycocotools',
+        'cityscapesscripts==2.3.0',
     ],
     license='Apache License 2.0',
 )

@@ -12,3 +12,10 @@ def id2rgb(ids: np.ndarray) -> np.ndarray:
     """(H, W) segment ids -> (H, W, 3) uint8 RGB, the inverse of rgb2id."""
     return np.stack([ids % 256, ids // 256 % 256, ids // 65536 % 256],
                     axis=-1).astype(np.uint8)
+
+
+def segment_bbox(mask: np.ndarray) -> list:
+    """COCO ``[x, y, width, height]`` box of a non-empty (H, W) bool mask."""
+    ys, xs = np.nonzero(mask)
+    return [int(xs.min()), int(ys.min()),
+            int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]

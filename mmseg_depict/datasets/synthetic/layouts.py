@@ -8,19 +8,25 @@ their pipelines end to end.
 import json
 import os
 import os.path as osp
-from typing import Callable, Dict, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
+from cityscapesscripts.helpers.labels import name2label
 from mmdet.datasets import CocoPanopticDataset
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
 
-from ...utils.panoptic_ids import id2rgb
+from ..converters import (ADE150_TO_PANOPTIC, convert_ade20k_panoptic,
+                          convert_cityscapes_panoptic)
+from ...utils.panoptic_ids import id2rgb, segment_bbox
 from .scenes import SCENE_CLASSES, UNLABELLED, render_scene
 
 #: Dataset class names of the scene classes, per layout.
 _CITYSCAPES_NAMES = {'tree': 'vegetation', 'grass': 'terrain'}
+#: Scene classes that are things (countable instances) in every dataset.
+_THING_SCENE_CLASSES = tuple(
+    SCENE_CLASSES.index(name) for name in ('person', 'car'))
 
 
 def _value_table(dataset_classes: Sequence[str], rename: Dict[str, str],
@@ -32,16 +38,19 @@ def _value_table(dataset_classes: Sequence[str], rename: Dict[str, str],
     return table
 
 
+def _write_png(path: str, array: np.ndarray, params=()) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    if not cv2.imwrite(path, array, list(params)):
+        raise OSError(f'could not write {path}')
+
+
 def _write_pair(image_path: str, label_path: str, image: np.ndarray,
                 label: np.ndarray) -> None:
-    os.makedirs(osp.dirname(image_path), exist_ok=True)
-    os.makedirs(osp.dirname(label_path), exist_ok=True)
     bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     params = [cv2.IMWRITE_JPEG_QUALITY, 95] if image_path.endswith('.jpg') \
         else []
-    if not cv2.imwrite(image_path, bgr, params) or \
-            not cv2.imwrite(label_path, label):
-        raise OSError(f'could not write {image_path} / {label_path}')
+    _write_png(image_path, bgr, params)
+    _write_png(label_path, label)
 
 
 def _scenes(seed: int, split: int, count: int, size: Tuple[int, int]):
@@ -51,14 +60,23 @@ def _scenes(seed: int, split: int, count: int, size: Tuple[int, int]):
 
 
 def make_ade20k(data_root: str, num_train: int, num_val: int,
-                size: Tuple[int, int] = (256, 256), seed: int = 0) -> str:
+                size: Tuple[int, int] = (256, 256), seed: int = 0,
+                instances: bool = False) -> str:
     """ADEChallengeData2016 layout: ``images/{training,validation}/*.jpg``,
     ``annotations/.../*.png`` with 0 = other and class k stored as k + 1.
+
+    With ``instances``, also the instance-challenge annotations:
+    ``annotations_instance/.../*.png`` (R = instance category, G = instance
+    id; one instance per connected component of a thing) and
+    ``categoryMapping.txt``.
 
     Returns:
         str: ``data_root``.
     """
     table = _value_table(ADE20KDataset.METAINFO['classes'], {}, 1, 0)
+    # Instance categories 1..100 are the ADE150 thing classes in order.
+    thing_values = [k for k in range(1, 151)
+                    if ADE150_TO_PANOPTIC[k - 1] < 100]
     for split, (folder, tag, count) in enumerate(
         (('training', 'train', num_train), ('validation', 'val', num_val))):
         for i, (image, label) in _scenes(seed, split, count, size):
@@ -67,32 +85,102 @@ def make_ade20k(data_root: str, num_train: int, num_val: int,
                 osp.join(data_root, 'images', folder, name + '.jpg'),
                 osp.join(data_root, 'annotations', folder, name + '.png'),
                 image, table[label])
+            if instances:
+                ids, segments = _panoptic_segments(
+                    np.random.default_rng([seed, split, i, 1]), label,
+                    _THING_SCENE_CLASSES)
+                rgb = np.zeros(label.shape + (3, ), np.uint8)
+                for k, s in enumerate((s for s in segments
+                                       if s['category_id'] in
+                                       _THING_SCENE_CLASSES), start=1):
+                    region = ids == s['id']
+                    rgb[region, 0] = thing_values.index(
+                        table[s['category_id']]) + 1
+                    rgb[region, 1] = k
+                _write_png(
+                    osp.join(data_root, 'annotations_instance', folder,
+                             name + '.png'), rgb[..., ::-1])
+    if instances:
+        names = ADE20KDataset.METAINFO['classes']
+        with open(osp.join(data_root, 'categoryMapping.txt'), 'w') as f:
+            f.write('Instance100\tSceneParsing150\tName\n')
+            f.writelines(f'{k}\t{v}\t{names[v - 1].strip()}\n'
+                         for k, v in enumerate(thing_values, start=1))
+    return data_root
+
+
+def make_ade20k_panoptic(data_root: str, num_train: int, num_val: int,
+                         size: Tuple[int, int] = (256, 256),
+                         seed: int = 0) -> str:
+    """ADE20K with instance annotations, converted to COCO panoptic
+    (``ade20k_panoptic_{train,val}.json`` + PNGs) by our converter.
+
+    Returns:
+        str: ``data_root``.
+    """
+    make_ade20k(data_root, num_train, num_val, size, seed, instances=True)
+    convert_ade20k_panoptic(data_root)
     return data_root
 
 
 def make_cityscapes(data_root: str, num_train: int, num_val: int,
                     size: Tuple[int, int] = (256, 512),
-                    seed: int = 0) -> str:
+                    seed: int = 0, instances: bool = False) -> str:
     """Cityscapes layout: ``leftImg8bit/{train,val}/<city>/*_leftImg8bit.png``
     and ``gtFine/.../*_gtFine_labelTrainIds.png`` (train ids, 255 = ignore).
+
+    With ``instances``, also ``*_gtFine_instanceIds.png`` (16 bit: label id
+    for stuff and crowds, ``label id * 1000 + k`` for thing instances).
 
     Returns:
         str: ``data_root``.
     """
     table = _value_table(CityscapesDataset.METAINFO['classes'],
                          _CITYSCAPES_NAMES, 0, 255)
+    label_ids = _cityscapes_label_ids()
     cities = {'train': ('aachen', 'bochum'), 'val': ('frankfurt', )}
     for split, (folder, count) in enumerate(
         (('train', num_train), ('val', num_val))):
         for i, (image, label) in _scenes(seed, split, count, size):
             city = cities[folder][i % len(cities[folder])]
             stem = f'{city}_{i:06d}_000019'
+            gt_stem = osp.join(data_root, 'gtFine', folder, city, stem)
             _write_pair(
                 osp.join(data_root, 'leftImg8bit', folder, city,
                          stem + '_leftImg8bit.png'),
-                osp.join(data_root, 'gtFine', folder, city,
-                         stem + '_gtFine_labelTrainIds.png'), image,
-                table[label])
+                gt_stem + '_gtFine_labelTrainIds.png', image, table[label])
+            if instances:
+                ids, segments = _panoptic_segments(
+                    np.random.default_rng([seed, split, i, 1]), label,
+                    _THING_SCENE_CLASSES)
+                instance_ids = np.zeros(label.shape, np.uint16)
+                for k, s in enumerate(segments):
+                    label_id = label_ids[s['category_id']]
+                    thing = s['category_id'] in _THING_SCENE_CLASSES
+                    instance_ids[ids == s['id']] = (
+                        label_id * 1000 + k if thing and not s['iscrowd']
+                        else label_id)
+                _write_png(gt_stem + '_gtFine_instanceIds.png', instance_ids)
+    return data_root
+
+
+def _cityscapes_label_ids() -> List[int]:
+    """Cityscapes label id of each scene class."""
+    return [name2label[_CITYSCAPES_NAMES.get(n, n)].id for n in SCENE_CLASSES]
+
+
+def make_cityscapes_panoptic(data_root: str, num_train: int, num_val: int,
+                             size: Tuple[int, int] = (256, 512),
+                             seed: int = 0) -> str:
+    """Cityscapes with instance ids, converted to COCO panoptic
+    (``gtFine/cityscapes_panoptic_{train,val}.json`` + PNGs) by
+    cityscapesscripts.
+
+    Returns:
+        str: ``data_root``.
+    """
+    make_cityscapes(data_root, num_train, num_val, size, seed, instances=True)
+    convert_cityscapes_panoptic(data_root)
     return data_root
 
 
@@ -142,15 +230,12 @@ def _panoptic_segments(rng: np.random.Generator, label: np.ndarray,
             # Spread ids over all three PNG channels, as real ones are.
             seg_id = (len(segments) + 1) * 7919
             ids[region] = seg_id
-            ys, xs = np.nonzero(region)
             segments.append(
                 dict(
                     id=seg_id,
                     category_id=cls,
                     area=int(region.sum()),
-                    bbox=[int(xs.min()), int(ys.min()),
-                          int(xs.max() - xs.min() + 1),
-                          int(ys.max() - ys.min() + 1)],
+                    bbox=segment_bbox(region),
                     iscrowd=int(cls in things and rng.random() < 0.1)))
     return ids, segments
 
@@ -210,4 +295,6 @@ LAYOUTS: Dict[str, Callable[..., str]] = {
     'cityscapes': make_cityscapes,
     'pascal_context': make_pascal_context,
     'coco_panoptic': make_coco_panoptic,
+    'ade20k_panoptic': make_ade20k_panoptic,
+    'cityscapes_panoptic': make_cityscapes_panoptic,
 }
