@@ -23,6 +23,10 @@ DATASET_CONFIGS = {
     'pascal_context':
     'depict/depict-sa_vit-t16_8xb2-80k_pascal-context-59-480x480.py',
     'coco_panoptic': 'mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
+    'ade20k_panoptic':
+    'mask2former/mask2former_r50_8xb2-160k_ade20k-panoptic-640x640.py',
+    'cityscapes_panoptic':
+    'mask2former/mask2former_r50_8xb2-90k_cityscapes-panoptic-512x1024.py',
 }
 #: Generated image size per layout (H, W): non-square like the real data.
 LAYOUT_SIZES = {
@@ -30,6 +34,8 @@ LAYOUT_SIZES = {
     'cityscapes': (64, 128),
     'pascal_context': (64, 96),
     'coco_panoptic': (64, 96),
+    'ade20k_panoptic': (64, 80),
+    'cityscapes_panoptic': (64, 128),
 }
 CROP = 64
 

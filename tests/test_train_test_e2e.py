@@ -54,10 +54,19 @@ def test_tta_runs_multi_scale_flip(trained):
     assert 'mIoU' in metrics_of(test_dir)
 
 
-def test_panoptic_train_then_test_reports_pq(trained):
-    """mmdet's runner (default_scope mmdet): Mask2Former on COCO-panoptic
-    layout data, loaded and scored without panopticapi."""
-    config, work_dir = trained['coco_panoptic']
+#: A stuff class present in every generated image, per panoptic layout.
+SKY = {
+    'coco_panoptic': 'sky-other-merged',
+    'ade20k_panoptic': 'sky',
+    'cityscapes_panoptic': 'sky',
+}
+
+
+@pytest.mark.parametrize('layout', sorted(SKY))
+def test_panoptic_train_then_test_reports_pq(trained, layout):
+    """mmdet's runner (default_scope mmdet): Mask2Former on each panoptic
+    layout, loaded and scored without panopticapi."""
+    config, work_dir = trained[layout]
     test_dir = osp.join(work_dir, 'test')
     out = osp.join(work_dir, 'predictions.pkl')
     proc = run_tool([
@@ -69,9 +78,11 @@ def test_panoptic_train_then_test_reports_pq(trained):
         assert 0.0 <= metrics[f'pq/{key}'] <= 100.0
     assert metrics['pq/PQ'] == pytest.approx(
         val_metric_during_training(work_dir, 'pq/PQ'), abs=1e-6)
-    # The ground truth was read: its segments appear in the class table.
+    # The ground truth was read: the sky of both val images is in the table
+    # as true positives or false negatives.
     rows = [line for line in proc.stdout.splitlines()
-            if line.startswith('| sky-other-merged |')]
-    assert rows and int(rows[-1].split('|')[-2]) + int(
-        rows[-1].split('|')[-4]) > 0  # FN + TP
+            if line.startswith(f'| {SKY[layout]} |')]
+    assert rows
+    tp, fp, fn = (int(v) for v in rows[-1].split('|')[-4:-1])
+    assert tp + fn == 2
     assert osp.isfile(out)

@@ -1,0 +1,87 @@
+# Mask2Former R50 on ADE20K-panoptic (100 things, 50 stuff): the COCO-panoptic
+# model with the paper's ADE20K schedule (160k iterations, batch 16, poly LR,
+# 640 crops, shorter side 640 at test). Data: `ade20k_panoptic_{train,val}.json`
+# from tools/dataset_converters/ade20k_panoptic.py.
+_base_ = './mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'
+
+num_things_classes = 100
+num_stuff_classes = 50
+num_classes = num_things_classes + num_stuff_classes
+crop_size = (640, 640)
+model = dict(
+    data_preprocessor=dict(batch_augments=[
+        dict(
+            type='BatchFixedSizePad',
+            size=crop_size,
+            img_pad_value=0,
+            pad_mask=True,
+            mask_pad_value=0,
+            pad_seg=True,
+            seg_pad_value=255)
+    ]),
+    panoptic_head=dict(
+        num_things_classes=num_things_classes,
+        num_stuff_classes=num_stuff_classes,
+        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])),
+    panoptic_fusion_head=dict(
+        num_things_classes=num_things_classes,
+        num_stuff_classes=num_stuff_classes))
+
+dataset_type = 'ADE20KPanopticDataset'
+data_root = 'data/ade/ADEChallengeData2016/'
+train_pipeline = [
+    dict(type='LoadImageFromFile', to_float32=True),
+    dict(type='LoadCocoPanopticAnnotations'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='RandomResize',
+        scale=(2560, 640),
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
+    dict(
+        type='RandomCrop',
+        crop_size=crop_size,
+        crop_type='absolute',
+        recompute_bbox=True,
+        allow_negative_crop=True),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2560, 640), keep_ratio=True),
+    dict(type='LoadCocoPanopticAnnotations'),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor', 'seg_map_path', 'segments_info'))
+]
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ade20k_panoptic_train.json',
+        data_prefix=dict(img='images/training/', seg='ade20k_panoptic_train/'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ade20k_panoptic_val.json',
+        data_prefix=dict(img='images/validation/', seg='ade20k_panoptic_val/'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+max_iters = 160000
+interval = 5000
+param_scheduler = dict(
+    _delete_=True,
+    type='PolyLR',
+    eta_min=0,
+    power=0.9,
+    begin=0,
+    end=max_iters,
+    by_epoch=False)
+train_cfg = dict(
+    max_iters=max_iters,
+    val_interval=interval,
+    dynamic_intervals=[(max_iters // interval * interval + 1, max_iters)])

@@ -1,0 +1,46 @@
+"""Mask2Former Swin-T configs (the R50 configs with the Swin-T backbone base)
+train and validate on generated data: mIoU through mmseg's runner, PQ
+through mmdet's."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+from .conftest import run_tool, small_config
+
+CONFIGS = {
+    'pascal_context':
+    'mask2former/mask2former_swin-t_8xb2-40k_pascal-context-59-480x480.py',
+    'coco_panoptic':
+    'mask2former/mask2former_swin-t_8xb2-lsj-50e_coco-panoptic.py',
+    'ade20k_panoptic':
+    'mask2former/mask2former_swin-t_8xb2-160k_ade20k-panoptic-640x640.py',
+    'cityscapes_panoptic':
+    'mask2former/mask2former_swin-t_8xb2-90k_cityscapes-panoptic-512x1024.py',
+}
+
+
+@pytest.mark.parametrize('layout', sorted(CONFIGS))
+def test_swin_t_trains_and_validates(synthetic_roots, tmp_path, layout):
+    config = small_config(layout, synthetic_roots[layout], str(tmp_path),
+                          config=CONFIGS[layout])
+    work_dir = str(tmp_path / 'work')
+    run_tool(['tools/train.py', config, '--work-dir', work_dir])
+    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    scalars, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(scalars) as f:
+        records = [json.loads(line) for line in f]
+    key = 'mIoU' if layout == 'pascal_context' else 'pq/PQ'
+    values = [r[key] for r in records if key in r]
+    assert len(values) == 1 and 0.0 <= values[0] <= 100.0
+    # The trained backbone is Swin-T: four stages of 2, 2, 6, 2 blocks.
+    state = torch.load(osp.join(work_dir, 'iter_2.pth'),
+                       weights_only=False)['state_dict']
+    depth = {}
+    for key in state:
+        if key.startswith('backbone.stages.') and '.blocks.' in key:
+            stage, block = (int(i) for i in key.split('.')[2:5:2])
+            depth[stage] = max(depth.get(stage, 0), block + 1)
+    assert depth == {0: 2, 1: 2, 2: 6, 3: 2}
