@@ -18,7 +18,7 @@ ALL_CONFIGS = sorted(
 
 
 def test_config_folder_is_not_empty():
-    assert len([c for c in ALL_CONFIGS if c.startswith('depict/')]) == 24
+    assert len([c for c in ALL_CONFIGS if c.startswith('depict/')]) == 25
 
 
 @pytest.mark.parametrize('name', ALL_CONFIGS)

@@ -1,0 +1,64 @@
+"""One ViT-S backbone + ViTPyramidNeck carries Mask2FormerHead or DEPICTHead;
+the two configs differ in ``decode_head`` only, DEPICT's output is the same
+as without the neck, and both train and test through mmseg's runner."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+from .conftest import CONFIGS, run_tool, small_config
+from .test_train_test_e2e import metrics_of, val_metric_during_training
+
+MASK2FORMER = 'mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
+DEPICT = 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
+DEPICT_PLAIN = 'depict/depict-sa_vit-s16_8xb1-160k_ade20k-512x512.py'
+
+
+def _config(name):
+    return Config.fromfile(osp.join(CONFIGS, name))
+
+
+def test_configs_differ_in_decode_head_only():
+    m2f, depict = _config(MASK2FORMER).to_dict(), _config(DEPICT).to_dict()
+    assert m2f['model'].pop('decode_head')['type'] == 'Mask2FormerHead'
+    assert depict['model'].pop('decode_head')['type'] == 'DEPICTHead'
+    assert m2f == depict
+
+
+def _build(cfg):
+    cfg.model.pretrained = None
+    cfg.model.backbone.img_size = (64, 64)
+    return MODELS.build(cfg.model).eval()
+
+
+def test_depict_output_is_unchanged_by_the_neck():
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    with_neck = _build(_config(DEPICT))
+    plain = _build(_config(DEPICT_PLAIN))
+    # Same weights; the plain ViT returns only its last layer.
+    missing, unexpected = plain.load_state_dict(with_neck.state_dict(),
+                                                strict=False)
+    assert not missing and all(k.startswith('neck.') for k in unexpected)
+    img = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        feats = with_neck.extract_feat(img)
+        assert len(feats) == 5 and feats[0].shape[-1] == 16  # stride 4
+        expected = plain.decode_head(plain.extract_feat(img))
+        assert torch.equal(with_neck.decode_head(feats), expected)
+
+
+@pytest.mark.parametrize('config', [MASK2FORMER, DEPICT])
+def test_train_then_test(synthetic_roots, tmp_path, config):
+    config = small_config('ade20k', synthetic_roots['ade20k'], str(tmp_path),
+                          config=config)
+    work_dir = str(tmp_path / 'work')
+    run_tool(['tools/train.py', config, '--work-dir', work_dir])
+    test_dir = str(tmp_path / 'test')
+    run_tool(['tools/test.py', config, osp.join(work_dir, 'iter_2.pth'),
+              '--work-dir', test_dir])
+    assert metrics_of(test_dir)['mIoU'] == pytest.approx(
+        val_metric_during_training(work_dir), abs=1e-6)
