@@ -6,6 +6,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 
 from .conftest import run_tool
 
@@ -69,9 +70,11 @@ def test_panoptic_train_then_test_reports_pq(trained, layout):
     config, work_dir = trained[layout]
     test_dir = osp.join(work_dir, 'test')
     out = osp.join(work_dir, 'predictions.pkl')
+    pred_dir = osp.join(work_dir, 'panoptic_predictions')
     proc = run_tool([
         'tools/test.py', config,
-        osp.join(work_dir, 'iter_2.pth'), '--work-dir', test_dir, '--out', out
+        osp.join(work_dir, 'iter_2.pth'), '--work-dir', test_dir, '--out', out,
+        '--cfg-options', f'test_evaluator.output_dir={pred_dir}'
     ])
     metrics = metrics_of(test_dir)
     for key in ('PQ', 'SQ', 'RQ', 'PQ_th', 'PQ_st'):
@@ -86,3 +89,17 @@ def test_panoptic_train_then_test_reports_pq(trained, layout):
     tp, fp, fn = (int(v) for v in rows[-1].split('|')[-4:-1])
     assert tp + fn == 2
     assert osp.isfile(out)
+    # The written COCO-panoptic predictions score the same offline.
+    dataset = Config.fromfile(config).test_dataloader.dataset
+    pq_json = osp.join(work_dir, 'offline_pq.json')
+    run_tool([
+        'tools/analysis_tools/panoptic_quality.py',
+        osp.join(dataset.data_root, dataset.ann_file),
+        osp.join(dataset.data_root, dataset.data_prefix.seg),
+        osp.join(pred_dir, 'panoptic.json'),
+        osp.join(pred_dir, 'panoptic'), '--nproc', '2', '--out', pq_json
+    ])
+    with open(pq_json) as f:
+        offline = json.load(f)
+    for key in ('PQ', 'SQ', 'RQ', 'PQ_th', 'PQ_st'):
+        assert offline[key] == pytest.approx(metrics[f'pq/{key}'], abs=1e-9)

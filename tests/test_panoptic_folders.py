@@ -1,0 +1,76 @@
+"""Offline PQ over COCO-panoptic folders (PanopticFolders and
+tools/analysis_tools/panoptic_quality.py) on generated ADE20K-panoptic
+ground truth."""
+import json
+import os.path as osp
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from mmseg_depict.evaluation import PanopticFolders, pq_image_stats
+from mmseg_depict.utils import id2rgb, rgb2id
+from .conftest import run_tool
+
+
+@pytest.fixture
+def ground_truth(synthetic_roots):
+    root = synthetic_roots['ade20k_panoptic']
+    return (osp.join(root, 'ade20k_panoptic_val.json'),
+            osp.join(root, 'ade20k_panoptic_val'))
+
+
+def test_ground_truth_against_itself_is_perfect(ground_truth, tmp_path):
+    out = str(tmp_path / 'pq.json')
+    run_tool(['tools/analysis_tools/panoptic_quality.py', *ground_truth,
+              *ground_truth, '--out', out])
+    with open(out) as f:
+        metrics = json.load(f)
+    assert metrics['PQ'] == metrics['SQ'] == metrics['RQ'] == 100.0
+
+
+def test_predictions_with_own_category_ids(ground_truth, tmp_path):
+    """Prediction categories renumbered (matched by name); one image's
+    largest segment erased: counts equal pq_image_stats on the arrays."""
+    gt_json, gt_folder = ground_truth
+    with open(gt_json) as f:
+        gt = json.load(f)
+    pred_folder = str(tmp_path / 'pred')
+    shutil.copytree(gt_folder, pred_folder)
+    renumber = {c['id']: 1000 + i
+                for i, c in enumerate(reversed(gt['categories']))}
+    annotations = json.loads(json.dumps(gt['annotations']))
+    for a in annotations:
+        for s in a['segments_info']:
+            s['category_id'] = renumber[s['category_id']]
+    first = annotations[0]
+    largest = max(first['segments_info'], key=lambda s: s['area'])
+    png = osp.join(pred_folder, first['file_name'])
+    ids = rgb2id(cv2.imread(png)[..., ::-1])
+    ids[ids == largest['id']] = 0
+    cv2.imwrite(png, id2rgb(ids)[..., ::-1])
+    first['segments_info'].remove(largest)
+    pred_json = str(tmp_path / 'pred.json')
+    with open(pred_json, 'w') as f:
+        json.dump(dict(annotations=annotations,
+                       categories=[dict(c, id=renumber[c['id']])
+                                   for c in gt['categories']]), f)
+    folders = PanopticFolders(gt_json, gt_folder, pred_json, pred_folder)
+    stats = folders.stats(nproc=2)
+    expected = [pq_image_stats(*folders.load(i), len(gt['categories']))
+                for i in range(len(folders.pairs))]
+    assert np.array_equal(stats.tp, sum(e.tp for e in expected))
+    assert np.array_equal(stats.fn, sum(e.fn for e in expected))
+    assert stats.fn.sum() == 1 and stats.fp.sum() == 0
+    original_id = {v: k for k, v in renumber.items()}[largest['category_id']]
+    gt_ids = [c['id'] for c in gt['categories']]
+    assert stats.fn[gt_ids.index(original_id)] == 1
+
+
+def test_missing_prediction_is_named(ground_truth, tmp_path):
+    pred_json = str(tmp_path / 'pred.json')
+    with open(pred_json, 'w') as f:
+        json.dump(dict(annotations=[]), f)
+    with pytest.raises(ValueError, match='no prediction for images'):
+        PanopticFolders(*ground_truth, pred_json, str(tmp_path))

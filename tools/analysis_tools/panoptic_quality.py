@@ -1,0 +1,48 @@
+"""PQ / SQ / RQ of COCO-panoptic predictions (PNG folder + JSON), offline.
+
+    python tools/analysis_tools/panoptic_quality.py \
+        data/cityscapes/gtFine/cityscapes_panoptic_val.json \
+        data/cityscapes/gtFine/cityscapes_panoptic_val \
+        work_dirs/pred/panoptic.json work_dirs/pred/panoptic \
+        [--nproc 8] [--out metrics.json]
+
+Predictions pair with the ground truth by ``image_id``; their categories
+match by name when the prediction JSON lists them (as
+``PanopticQualityMetric(output_dir=...)`` writes it), else by id. No
+panopticapi; images are read and counted in ``--nproc`` processes.
+"""
+import argparse
+import json
+
+from mmseg_depict.evaluation import PanopticFolders
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('gt_json')
+    parser.add_argument('gt_folder')
+    parser.add_argument('pred_json')
+    parser.add_argument('pred_folder')
+    parser.add_argument('--nproc', type=int, default=1)
+    parser.add_argument('--out', help='also write the metrics as JSON')
+    args = parser.parse_args(argv)
+    folders = PanopticFolders(args.gt_json, args.gt_folder, args.pred_json,
+                              args.pred_folder)
+    summary = folders.stats(args.nproc).summary(folders.isthing)
+    print(f'{len(folders.pairs)} images')
+    print('| group | PQ | SQ | RQ | categories |')
+    print('|---|---|---|---|---|')
+    metrics = {}
+    for group, suffix in (('All', ''), ('Things', '_th'), ('Stuff', '_st')):
+        g = summary[group]
+        print(f"| {group} | {100 * g['pq']:.2f} | {100 * g['sq']:.2f} | "
+              f"{100 * g['rq']:.2f} | {g['n']} |")
+        for key in ('pq', 'sq', 'rq'):
+            metrics[key.upper() + suffix] = 100 * g[key]
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(metrics, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
