@@ -64,6 +64,18 @@ def test_num_classes_disagrees_with_dataset(synthetic_roots, tmp_path):
     assert 'ADE20KDataset) has 150 classes' in err
 
 
+def test_panoptic_class_counts_disagree_with_dataset(synthetic_roots,
+                                                    tmp_path):
+    """COCO's 80 things / 53 stuff left in a Cityscapes-panoptic config."""
+    config = small_config('cityscapes_panoptic',
+                          synthetic_roots['cityscapes_panoptic'],
+                          str(tmp_path))
+    err = train_fails(config, tmp_path, '--cfg-options',
+                      'model.panoptic_head.num_things_classes=80')
+    assert 'model.panoptic_head.num_things_classes = 80' in err
+    assert 'CityscapesPanopticDataset) has 8 thing_classes' in err
+
+
 def test_unknown_head_mode_from_config(synthetic_roots, tmp_path):
     config = small_config('ade20k', synthetic_roots['ade20k'], str(tmp_path))
     err = train_fails(config, tmp_path, '--cfg-options',

@@ -95,3 +95,19 @@ def _check_num_classes(cfg: Config, key: str, metainfo: dict,
                     f'({dataset_type}) has '
                     f'{len(classes)} classes; set {where}.num_classes='
                     f'{len(classes)} or give the dataset matching metainfo')
+    _check_panoptic_classes(cfg, key, metainfo, dataset_type)
+
+
+def _check_panoptic_classes(cfg: Config, key: str, metainfo: dict,
+                            dataset_type: str) -> None:
+    """mmdet panoptic heads: things and stuff counted separately."""
+    for head_key in ('panoptic_head', 'panoptic_fusion_head'):
+        head = cfg.model.get(head_key) or {}
+        for kind, names_key in (('things', 'thing_classes'),
+                                ('stuff', 'stuff_classes')):
+            num = head.get(f'num_{kind}_classes')
+            names = metainfo.get(names_key)
+            if num is not None and names is not None and num != len(names):
+                raise DataConfigError(
+                    f'model.{head_key}.num_{kind}_classes = {num}, but {key} '
+                    f'({dataset_type}) has {len(names)} {names_key}')
