@@ -6,3 +6,7 @@ __all__ = [
     'UnknownCheckpointLayout', 'convert_depict', 'convert_timm_vit',
     'detect_depict_mode', 'resize_pos_embed'
 ]
+from .panoptic_targets import (masks_to_boxes, panoptic_targets,
+                               semantic_segments)
+
+__all__ += ['masks_to_boxes', 'panoptic_targets', 'semantic_segments']

@@ -1,0 +1,3 @@
+from .detr_panoptic_head import DETRPanopticHead
+
+__all__ = ['DETRPanopticHead']

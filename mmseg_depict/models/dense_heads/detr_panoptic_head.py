@@ -1,0 +1,257 @@
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.dense_heads import DETRHead
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from mmdet.utils import reduce_mean
+from mmengine.structures import InstanceData, PixelData
+from torch import Tensor
+
+from ..utils.panoptic_targets import panoptic_targets
+
+
+@MODELS.register_module()
+class DETRPanopticHead(DETRHead):
+    """DETR's box head plus its panoptic mask branch.
+
+    Class and box predictions, Hungarian matching (class + L1 + GIoU costs)
+    and their losses on every decoder layer are mmdet's ``DETRHead``. Added:
+    an attention map of the last layer's queries over the encoder memory
+    (:class:`MHAttentionMap`), an FPN mask head (:class:`FPNMaskHead`) on
+    the projected stride-32 feature and res4..res2, focal + dice losses on
+    the masks of matched queries, and panoptic fusion
+    (:class:`DETRPanopticFusion`) at inference.
+
+    Targets are all segments: thing instances and one segment per stuff
+    class, each boxed by its own mask. With ``lean=True`` the mask head runs
+    only for the queries that need a mask (matched ones in training, kept
+    ones at inference); ``lean=False`` runs it for every query first (the
+    reference's way) and gives the same results with more time and memory.
+
+    Args:
+        num_things_classes (int): Thing classes (labels first).
+        num_stuff_classes (int): Stuff classes.
+        attention_map (dict): :class:`MHAttentionMap` config.
+        mask_head (dict): :class:`FPNMaskHead` config.
+        fusion (dict): :class:`DETRPanopticFusion` config (class counts
+            are filled in).
+        loss_focal (dict): Mask focal loss.
+        loss_dice (dict): Mask dice loss.
+        with_mask (bool): Build the mask branch. False gives the box-only
+            model of the two-stage recipe (it predicts boxes).
+        lean (bool): Run the mask head only where masks are needed.
+        **kwargs: ``DETRHead`` arguments (``embed_dims``, ``loss_cls`` with
+            ``bg_cls_weight``, ``loss_bbox``, ``loss_iou``, ``train_cfg``,
+            ``test_cfg``, ...).
+    """
+
+    def __init__(self,
+                 num_things_classes: int,
+                 num_stuff_classes: int,
+                 attention_map: dict = dict(type='MHAttentionMap'),
+                 mask_head: dict = dict(type='FPNMaskHead'),
+                 fusion: dict = dict(type='DETRPanopticFusion'),
+                 loss_focal: dict = dict(
+                     type='FocalLoss',
+                     use_sigmoid=True,
+                     gamma=2.0,
+                     alpha=0.25,
+                     loss_weight=1.0),
+                 loss_dice: dict = dict(
+                     type='DiceLoss',
+                     use_sigmoid=True,
+                     activate=True,
+                     naive_dice=True,
+                     eps=1.0,
+                     loss_weight=1.0),
+                 with_mask: bool = True,
+                 lean: bool = True,
+                 loss_cls: dict = dict(
+                     type='CrossEntropyLoss',
+                     bg_cls_weight=0.1,
+                     use_sigmoid=False,
+                     loss_weight=1.0,
+                     class_weight=1.0),
+                 **kwargs) -> None:
+        num_classes = num_things_classes + num_stuff_classes
+        # DETRHead turns (class_weight, bg_cls_weight) into per-class
+        # weights only for its own class, not for subclasses.
+        loss_cls = dict(loss_cls)
+        weight = loss_cls.get('class_weight', 1.0)
+        bg_weight = loss_cls.pop('bg_cls_weight', weight)
+        loss_cls['class_weight'] = [weight] * num_classes + [bg_weight]
+        super().__init__(num_classes=num_classes, loss_cls=loss_cls, **kwargs)
+        self.bg_cls_weight = bg_weight
+        self.num_things_classes = num_things_classes
+        self.num_stuff_classes = num_stuff_classes
+        self.with_mask = with_mask
+        self.lean = lean
+        if with_mask:
+            self.attention_map = MODELS.build(attention_map)
+            self.mask_head = MODELS.build(mask_head)
+            self.loss_focal = MODELS.build(loss_focal)
+            self.loss_dice = MODELS.build(loss_dice)
+        self.fusion = MODELS.build(
+            dict(fusion, num_things_classes=num_things_classes,
+                 num_stuff_classes=num_stuff_classes))
+
+    # ------------------------------------------------------------- masks
+    def mask_logits(self, hidden: Tensor, memory: Tensor,
+                    memory_mask: Optional[Tensor], feature: Tensor,
+                    fpn_feats: List[Tensor], image_index: Tensor,
+                    query_index: Tensor) -> Tensor:
+        """Mask logits of the chosen (image, query) pairs.
+
+        Args:
+            hidden (Tensor): (B, Q, C) last decoder layer.
+            memory (Tensor): (B, C, h, w) encoder memory.
+            memory_mask (Tensor, optional): (B, h, w), True where padded.
+            feature (Tensor): (B, C, h, w) projected stride-32 feature.
+            fpn_feats (list[Tensor]): res4, res3, res2 maps.
+            image_index, query_index (Tensor): (N, ) the pairs.
+
+        Returns:
+            Tensor: (N, H/4, W/4) logits at the stride of res2.
+        """
+        if not self.lean:
+            # Reference behaviour: every query of every image, then pick.
+            b, q = hidden.shape[:2]
+            all_images = torch.arange(b, device=hidden.device)
+            attention = self.attention_map(hidden, memory, memory_mask)
+            masks = self.mask_head(feature, attention.flatten(0, 1),
+                                   fpn_feats,
+                                   all_images.repeat_interleave(q))
+            return masks.view(b, q, *masks.shape[-2:])[image_index,
+                                                        query_index]
+        attention = self.attention_map(hidden[image_index, query_index],
+                                       memory, memory_mask, image_index)
+        return self.mask_head(feature, attention, fpn_feats, image_index)
+
+    def _matched_queries(self, cls_scores: Tensor, bbox_preds: Tensor,
+                         batch_gt_instances: List[InstanceData],
+                         batch_img_metas: List[dict]):
+        """Hungarian matching of the last layer (class and box costs only),
+        as the box losses match it."""
+        image_index, query_index, gt_masks = [], [], []
+        for b, (gt, meta) in enumerate(zip(batch_gt_instances,
+                                           batch_img_metas)):
+            img_h, img_w = meta['img_shape']
+            factor = bbox_preds.new_tensor([img_w, img_h, img_w, img_h])
+            pred = InstanceData(
+                scores=cls_scores[b],
+                bboxes=bbox_cxcywh_to_xyxy(bbox_preds[b]) * factor)
+            assigned = self.assigner.assign(pred, gt, img_meta=meta).gt_inds
+            queries = (assigned > 0).nonzero()[:, 0]
+            image_index.append(torch.full_like(queries, b))
+            query_index.append(queries)
+            gt_masks.append(gt.masks[assigned[queries] - 1])
+        return (torch.cat(image_index), torch.cat(query_index),
+                torch.cat(gt_masks))
+
+    def loss_masks(self, pred_masks: Tensor, gt_masks: Tensor) -> dict:
+        """Focal and dice losses, normalised by the number of target
+        segments over the batch and the processes.
+
+        Args:
+            pred_masks (Tensor): (N, h, w) logits.
+            gt_masks (Tensor): (N, H, W) bool targets (padded input size).
+        """
+        num_segments = reduce_mean(
+            pred_masks.new_tensor(float(len(gt_masks)))).clamp(min=1)
+        if len(gt_masks) == 0:
+            zero = pred_masks.sum() * 0
+            return dict(loss_mask_focal=zero, loss_mask_dice=zero)
+        pred = F.interpolate(
+            pred_masks[:, None], size=gt_masks.shape[-2:], mode='bilinear',
+            align_corners=False).flatten(1)
+        target = gt_masks.flatten(1).float()
+        # Focal: mean over pixels, sum over masks; mmdet's FocalLoss takes
+        # class indices, 0 = the (only) foreground class, 1 = background.
+        focal = self.loss_focal(
+            pred.reshape(-1, 1), (1 - target).reshape(-1).long(),
+            avg_factor=num_segments * pred.shape[1])
+        dice = self.loss_dice(pred, target, avg_factor=num_segments)
+        return dict(loss_mask_focal=focal, loss_mask_dice=dice)
+
+    # ------------------------------------------------------- train / test
+    def loss(self, hidden_states: Tensor, memory: Tensor,
+             memory_mask: Optional[Tensor], feature: Tensor,
+             fpn_feats: List[Tensor],
+             batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """
+        Args:
+            hidden_states (Tensor): (L, B, Q, C) every decoder layer.
+            memory (Tensor): (B, C, h, w) encoder memory.
+            memory_mask (Tensor, optional): (B, h, w), True where padded.
+            feature (Tensor): (B, C, h, w) projected stride-32 feature.
+            fpn_feats (list[Tensor]): res4, res3, res2 maps.
+            batch_data_samples (list[DetDataSample]): With gt_instances
+                (things) and gt_sem_seg (stuff labels).
+        """
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        batch_gt_instances = [
+            panoptic_targets(s, self.num_things_classes, self.num_classes)
+            for s in batch_data_samples
+        ]
+        cls_scores, bbox_preds = self(hidden_states)
+        losses = self.loss_by_feat(cls_scores, bbox_preds,
+                                   batch_gt_instances, batch_img_metas)
+        if self.with_mask:
+            image_index, query_index, gt_masks = self._matched_queries(
+                cls_scores[-1], bbox_preds[-1], batch_gt_instances,
+                batch_img_metas)
+            pred_masks = self.mask_logits(hidden_states[-1], memory,
+                                          memory_mask, feature, fpn_feats,
+                                          image_index, query_index)
+            losses.update(self.loss_masks(pred_masks, gt_masks))
+        return losses
+
+    def predict(self,
+                hidden_states: Tensor,
+                memory: Tensor,
+                memory_mask: Optional[Tensor],
+                feature: Tensor,
+                fpn_feats: List[Tensor],
+                batch_data_samples: SampleList,
+                rescale: bool = True):
+        """Panoptic maps (``pred_panoptic_seg``) with the mask branch, else
+        box detections (``pred_instances``), one per image."""
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        if not self.with_mask:
+            return super().predict(hidden_states, batch_data_samples,
+                                   rescale)
+        cls_scores, _ = self(hidden_states[-1:])
+        results = []
+        for b, meta in enumerate(batch_img_metas):
+            index, scores, labels = self.fusion.select(cls_scores[-1, b])
+            if self.lean:
+                logits = self.mask_logits(hidden_states[-1], memory,
+                                          memory_mask, feature, fpn_feats,
+                                          torch.full_like(index, b), index)
+            else:
+                logits = self.mask_logits(
+                    hidden_states[-1][b:b + 1], memory[b:b + 1],
+                    None if memory_mask is None else memory_mask[b:b + 1],
+                    feature[b:b + 1], [f[b:b + 1] for f in fpn_feats],
+                    torch.zeros_like(index), index)
+            logits = self._to_image(logits, meta, rescale)
+            panoptic = self.fusion(scores, labels, logits)
+            results.append(PixelData(sem_seg=panoptic[None]))
+        return results
+
+    @staticmethod
+    def _to_image(logits: Tensor, meta: dict, rescale: bool) -> Tensor:
+        """Stride-4 logits of the padded batch -> the image: upsample to the
+        padded input, crop the padding, then resize to the original size."""
+        pad_h, pad_w = meta['batch_input_shape']
+        img_h, img_w = meta['img_shape']
+        logits = F.interpolate(logits[:, None], size=(pad_h, pad_w),
+                               mode='bilinear', align_corners=False)
+        logits = logits[..., :img_h, :img_w]
+        if rescale:
+            logits = F.interpolate(logits, size=meta['ori_shape'],
+                                   mode='bilinear', align_corners=False)
+        return logits[:, 0]

@@ -1,0 +1,3 @@
+from .panoptic_detr import PanopticDETR
+
+__all__ = ['PanopticDETR']

@@ -1,0 +1,84 @@
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmdet.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+
+def _conv_gn(in_channels: int, out_channels: int, groups: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1),
+        nn.GroupNorm(groups, out_channels), nn.ReLU(inplace=True))
+
+
+@MODELS.register_module()
+class FPNMaskHead(BaseModule):
+    """DETR's small FPN mask head: one mask logit map per query, stride 4.
+
+    Input per query: the projected stride-32 feature concatenated with the
+    query's attention maps. Two 3x3 conv-GN-ReLU stages, then one FPN step
+    per finer level (1x1 adapter of the backbone feature + nearest upsample,
+    3x3 conv-GN-ReLU halving the channels), and a final 3x3 conv to 1.
+    Backbone features are adapted once per image and shared by its queries.
+
+    Args:
+        in_channels (int): Projected feature channels (256).
+        num_heads (int): Attention maps per query (8).
+        fpn_channels (Sequence[int]): Backbone channels from coarse to fine
+            (res4, res3, res2). Default: (1024, 512, 256).
+        context_channels (int): Channels after the first FPN adapter; halved
+            at every later stage. Default: 256 (-> 128, 64, 32, 16).
+        num_groups (int): GroupNorm groups. Default: 8.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: int = 256,
+                 num_heads: int = 8,
+                 fpn_channels: Sequence[int] = (1024, 512, 256),
+                 context_channels: int = 256,
+                 num_groups: int = 8,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        dim = in_channels + num_heads
+        widths = [context_channels // 2**i for i in range(1, 5)]  # 128..16
+        self.stem = nn.Sequential(
+            _conv_gn(dim, dim, num_groups), _conv_gn(dim, widths[0],
+                                                     num_groups))
+        self.adapters = nn.ModuleList(
+            nn.Conv2d(c, w, 1) for c, w in zip(fpn_channels, widths))
+        self.fpn_convs = nn.ModuleList(
+            _conv_gn(w, w_next, num_groups)
+            for w, w_next in zip(widths[:-1], widths[1:]))
+        self.out_conv = nn.Conv2d(widths[-1], 1, 3, padding=1)
+
+    def init_weights(self) -> None:
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_uniform_(m.weight, a=1)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, feature: Tensor, attention: Tensor,
+                fpn_feats: List[Tensor], image_index: Tensor) -> Tensor:
+        """
+        Args:
+            feature (Tensor): (B, in_channels, h, w) projected stride-32
+                feature.
+            attention (Tensor): (N, num_heads, h, w) attention maps of N
+                queries.
+            fpn_feats (list[Tensor]): Backbone maps from coarse to fine,
+                (B, fpn_channels[i], H_i, W_i).
+            image_index (Tensor): (N, ) image of each query.
+
+        Returns:
+            Tensor: (N, H_last, W_last) mask logits (stride of the finest
+            ``fpn_feats``).
+        """
+        x = self.stem(torch.cat([feature[image_index], attention], dim=1))
+        for adapter, conv, fpn in zip(self.adapters, self.fpn_convs,
+                                      fpn_feats):
+            lateral = adapter(fpn)[image_index]
+            x = conv(lateral + F.interpolate(x, size=lateral.shape[-2:]))
+        return self.out_conv(x).squeeze(1)

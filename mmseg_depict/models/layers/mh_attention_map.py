@@ -1,0 +1,87 @@
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmdet.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+
+@MODELS.register_module()
+class MHAttentionMap(BaseModule):
+    """DETR's per-query attention maps over the encoder memory.
+
+    ``q = Linear_q(query)``, ``k = Linear_k`` applied as a 1x1 conv to the
+    memory map; both split into ``num_heads`` heads, scores scaled by
+    ``head_dim ** -0.5`` and normalised by one softmax over heads and
+    positions together (not per head). Padded positions get no weight.
+
+    Args:
+        query_dim (int): Channels of the decoder queries. Default: 256.
+        hidden_dim (int): Channels of q and k. Default: 256.
+        num_heads (int): Number of heads (maps per query). Default: 8.
+        dropout (float): Dropout on the maps. Default: 0.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 query_dim: int = 256,
+                 hidden_dim: int = 256,
+                 num_heads: int = 8,
+                 dropout: float = 0.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if hidden_dim % num_heads:
+            raise ValueError(f'hidden_dim={hidden_dim} is not divisible by '
+                             f'num_heads={num_heads}')
+        self.num_heads = num_heads
+        self.head_dim = hidden_dim // num_heads
+        self.q_linear = nn.Linear(query_dim, hidden_dim)
+        self.k_linear = nn.Linear(query_dim, hidden_dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def init_weights(self) -> None:
+        for linear in (self.q_linear, self.k_linear):
+            nn.init.xavier_uniform_(linear.weight)
+            nn.init.zeros_(linear.bias)
+
+    def forward(self,
+                query: Tensor,
+                memory: Tensor,
+                padding_mask: Optional[Tensor] = None,
+                image_index: Optional[Tensor] = None) -> Tensor:
+        """
+        Args:
+            query (Tensor): (B, Q, query_dim) decoder outputs, or (N,
+                query_dim) queries of the images ``image_index``.
+            memory (Tensor): (B, query_dim, h, w) encoder memory map.
+            padding_mask (Tensor, optional): (B, h, w), True where padded.
+            image_index (Tensor, optional): (N, ) image of each query when
+                ``query`` is (N, query_dim).
+
+        Returns:
+            Tensor: (B, Q, num_heads, h, w) or (N, num_heads, h, w)
+            attention maps; for each query they sum to 1 over heads and
+            positions.
+        """
+        k = F.conv2d(memory, self.k_linear.weight[..., None, None],
+                     self.k_linear.bias)
+        b, _, h, w = k.shape
+        k = k.view(b, self.num_heads, self.head_dim, h, w)
+        q = self.q_linear(query) * self.head_dim**-0.5
+        if image_index is None:
+            q = q.view(*q.shape[:2], self.num_heads, self.head_dim)
+            scores = torch.einsum('bqnc,bnchw->bqnhw', q, k)
+            mask = None if padding_mask is None else padding_mask[:, None,
+                                                                  None]
+        else:
+            # k once per image, gathered per query.
+            q = q.view(-1, self.num_heads, self.head_dim)
+            scores = torch.einsum('qnc,qnchw->qnhw', q, k[image_index])
+            mask = None if padding_mask is None else padding_mask[
+                image_index, None]
+        if mask is not None:
+            scores = scores.masked_fill(mask, float('-inf'))
+        start = scores.dim() - 3  # heads, h, w share one softmax
+        weights = scores.flatten(start).softmax(-1).view_as(scores)
+        return self.dropout(weights)

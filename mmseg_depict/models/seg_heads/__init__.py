@@ -1,0 +1,3 @@
+from .detr_panoptic_fusion import DETRPanopticFusion
+
+__all__ = ['DETRPanopticFusion']
