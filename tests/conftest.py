@@ -82,9 +82,38 @@ def shrink_config(cfg: Config,
         for s in cfg.param_scheduler
     ]
     cfg.default_hooks.checkpoint.interval = checkpoint_interval or max_iters
-    cfg.default_hooks.logger.interval = 1
-    cfg.randomness = dict(seed=0)
+    _shrink_common(cfg, cfg.model.decode_head.get('train_cfg'))
     return cfg
+
+
+#: Points sampled per mask (Mask2Former): 12544 in the recipe, more than a
+#: test image has pixels.
+TEST_POINTS = 1024
+
+
+def _shrink_common(cfg: Config, point_cfg) -> None:
+    cfg.default_hooks.logger.interval = 1
+    # One checkpoint per run is enough to test with; "best" copies only
+    # cost disk writes.
+    cfg.default_hooks.checkpoint.pop('save_best', None)
+    if point_cfg and 'num_points' in point_cfg:
+        point_cfg.num_points = TEST_POINTS
+    cfg.randomness = dict(seed=0)
+
+
+def _shrink_det_pipeline(pipeline, crop) -> None:
+    for t in pipeline:
+        if t['type'] in ('Resize', 'RandomResize'):
+            t['scale'] = crop
+        if t['type'] == 'RandomChoiceResize':
+            t['scales'] = [crop]
+        if t['type'] == 'RandomCrop':
+            t['crop_size'] = crop
+            if t.get('crop_type') == 'absolute_range':
+                t['crop_size'] = (CROP // 2, CROP)
+        if t['type'] == 'RandomChoice':
+            for choice in t['transforms']:
+                _shrink_det_pipeline(choice, crop)
 
 
 def shrink_mmdet_config(cfg: Config, data_root: str,
@@ -96,20 +125,21 @@ def shrink_mmdet_config(cfg: Config, data_root: str,
         loader.num_workers = 0
         loader.persistent_workers = False
         loader.dataset.data_root = data_root
-        for t in loader.dataset.pipeline:
-            if t['type'] in ('Resize', 'RandomResize'):
-                t['scale'] = crop
-            if t['type'] == 'RandomCrop':
-                t['crop_size'] = crop
+        _shrink_det_pipeline(loader.dataset.pipeline, crop)
     cfg.train_dataloader.batch_size = 2
     cfg.model.backbone.init_cfg = None
     for augment in cfg.model.data_preprocessor.get('batch_augments') or []:
         augment['size'] = crop
-    cfg.train_cfg.max_iters = max_iters
-    cfg.train_cfg.val_interval = max_iters
-    cfg.default_hooks.checkpoint.interval = max_iters
-    cfg.default_hooks.logger.interval = 1
-    cfg.randomness = dict(seed=0)
+    if 'max_epochs' in cfg.train_cfg:
+        # Epoch-based recipes: one epoch of the 4 generated images, batch 2.
+        cfg.train_cfg.max_epochs = 1
+        cfg.train_cfg.val_interval = 1
+        cfg.default_hooks.checkpoint.interval = 1
+    else:
+        cfg.train_cfg.max_iters = max_iters
+        cfg.train_cfg.val_interval = max_iters
+        cfg.default_hooks.checkpoint.interval = max_iters
+    _shrink_common(cfg, cfg.model.get('train_cfg'))
     return cfg
 
 

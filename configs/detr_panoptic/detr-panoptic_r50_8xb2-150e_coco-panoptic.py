@@ -34,3 +34,4 @@ train_pipeline = [
     dict(type='PackDetInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+default_hooks = dict(checkpoint=dict(interval=10))

@@ -29,7 +29,8 @@ test_pipeline = [
     dict(
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor', 'seg_map_path', 'segments_info'))
+                   'scale_factor', 'seg_map_path', 'segments_info',
+                   'instances'))
 ]
 train_dataloader = dict(
     dataset=dict(

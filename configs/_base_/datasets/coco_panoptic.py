@@ -15,9 +15,12 @@ test_pipeline = [
     dict(type='LoadCocoPanopticAnnotations'),
     dict(
         type='PackDetInputs',
-        # PanopticQualityMetric reads the ground truth from these.
+        # PanopticQualityMetric reads the ground truth from seg_map_path and
+        # segments_info; box metrics (CocoMetric without a file) from
+        # instances.
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor', 'seg_map_path', 'segments_info'))
+                   'scale_factor', 'seg_map_path', 'segments_info',
+                   'instances'))
 ]
 train_dataloader = dict(
     batch_size=2,

@@ -20,5 +20,4 @@ param_scheduler = [
         milestones=[100],
         gamma=0.1)
 ]
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10))
 auto_scale_lr = dict(base_batch_size=16)

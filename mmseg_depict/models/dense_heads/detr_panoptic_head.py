@@ -40,6 +40,7 @@ class DETRPanopticHead(DETRHead):
             are filled in).
         loss_focal (dict): Mask focal loss.
         loss_dice (dict): Mask dice loss.
+        mask_stride (int): Stride of the mask logits (res2). Default: 4.
         with_mask (bool): Build the mask branch. False gives the box-only
             model of the two-stage recipe (it predicts boxes).
         lean (bool): Run the mask head only where masks are needed.
@@ -67,6 +68,7 @@ class DETRPanopticHead(DETRHead):
                      naive_dice=True,
                      eps=1.0,
                      loss_weight=1.0),
+                 mask_stride: int = 4,
                  with_mask: bool = True,
                  lean: bool = True,
                  loss_cls: dict = dict(
@@ -87,6 +89,7 @@ class DETRPanopticHead(DETRHead):
         self.bg_cls_weight = bg_weight
         self.num_things_classes = num_things_classes
         self.num_stuff_classes = num_stuff_classes
+        self.mask_stride = mask_stride
         self.with_mask = with_mask
         self.lean = lean
         if with_mask:
@@ -242,15 +245,22 @@ class DETRPanopticHead(DETRHead):
             results.append(PixelData(sem_seg=panoptic[None]))
         return results
 
-    @staticmethod
-    def _to_image(logits: Tensor, meta: dict, rescale: bool) -> Tensor:
-        """Stride-4 logits of the padded batch -> the image: upsample to the
-        padded input, crop the padding, then resize to the original size."""
-        pad_h, pad_w = meta['batch_input_shape']
+    def _to_image(self, logits: Tensor, meta: dict, rescale: bool) -> Tensor:
+        """Stride-4 logits of the padded batch -> the image.
+
+        The padding is cropped at stride 4 first (the cells that cover the
+        image), then upsampled and cropped to the input size, then resized
+        to the original size: an image gets the same masks whatever it is
+        batched with (the reference resizes the padded masks).
+        """
         img_h, img_w = meta['img_shape']
-        logits = F.interpolate(logits[:, None], size=(pad_h, pad_w),
-                               mode='bilinear', align_corners=False)
-        logits = logits[..., :img_h, :img_w]
+        stride = self.mask_stride
+        cells_h, cells_w = -(-img_h // stride), -(-img_w // stride)
+        logits = F.interpolate(
+            logits[:, None, :cells_h, :cells_w],
+            size=(cells_h * stride, cells_w * stride),
+            mode='bilinear',
+            align_corners=False)[..., :img_h, :img_w]
         if rescale:
             logits = F.interpolate(logits, size=meta['ori_shape'],
                                    mode='bilinear', align_corners=False)

@@ -1,4 +1,4 @@
-from typing import Dict, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from mmdet.models.detectors import DETR
 from mmdet.registry import MODELS
@@ -15,7 +15,28 @@ class PanopticDETR(DETR):
     (:class:`DETRPanopticHead`) receives the decoder states and, for the
     masks, the encoder memory as a map with its padding mask, the projected
     res5 feature and res4, res3, res2.
+
+    Args:
+        trainable (Sequence[str], optional): If given, only parameters whose
+            names start with one of these prefixes are trained; the rest get
+            ``requires_grad=False``. The mask stage of the two-stage recipe
+            sets ``('bbox_head.attention_map', 'bbox_head.mask_head')``.
+        **kwargs: ``DETR`` arguments.
     """
+
+    def __init__(self, *args, trainable: Optional[Sequence[str]] = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if trainable is not None:
+            prefixes = tuple(trainable)
+            names = [n for n, _ in self.named_parameters()]
+            unknown = [p for p in prefixes
+                       if not any(n.startswith(p) for n in names)]
+            if unknown:
+                raise ValueError(f'trainable: no parameters start with '
+                                 f'{unknown}')
+            for name, param in self.named_parameters():
+                param.requires_grad_(name.startswith(prefixes))
 
     def extract_feat(self, batch_inputs: Tensor) -> Tuple[Tensor, ...]:
         """
