@@ -1,0 +1,193 @@
+"""DETR panoptic mask branch against the spec's formulas: attention map,
+FPN mask head, mask losses, lean == all-queries, panoptic fusion rules and
+batch-independent post-processing."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmdet.evaluation.functional import INSTANCE_OFFSET
+from mmdet.registry import MODELS
+from mmengine.registry import init_default_scope
+
+import mmseg_depict  # noqa: F401
+from mmseg_depict.models.utils import masks_to_boxes
+
+init_default_scope('mmdet')
+
+
+def test_attention_map_matches_formula():
+    torch.manual_seed(0)
+    attn = MODELS.build(dict(type='MHAttentionMap', num_heads=8))
+    attn.init_weights()
+    q, memory = torch.randn(2, 5, 256), torch.randn(2, 256, 3, 4)
+    padding = torch.zeros(2, 3, 4, dtype=torch.bool)
+    padding[1, :, 3:] = True
+    out = attn(q, memory, padding)
+    assert out.shape == (2, 5, 8, 3, 4)
+    # Direct: scores per head, softmax over (heads, y, x) jointly.
+    qp = attn.q_linear(q).view(2, 5, 8, 32)
+    kp = (torch.einsum('oc,bchw->bohw', attn.k_linear.weight, memory) +
+          attn.k_linear.bias[:, None, None]).view(2, 8, 32, 3, 4)
+    scores = torch.zeros(2, 5, 8, 3, 4)
+    for n in range(8):
+        scores[:, :, n] = torch.einsum('bqc,bchw->bqhw', qp[:, :, n],
+                                       kp[:, n]) / math.sqrt(32)
+    scores[1, :, :, :, 3:] = float('-inf')
+    expected = scores.flatten(2).softmax(-1).view_as(scores)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-6)
+    assert torch.allclose(out.flatten(2).sum(-1), torch.ones(2, 5))
+    assert (out[1, ..., 3:] == 0).all()
+    # Per-query form (the lean path) gives the same maps.
+    image, query = torch.tensor([1, 0, 1]), torch.tensor([4, 2, 0])
+    picked = attn(q[image, query], memory, padding, image_index=image)
+    torch.testing.assert_close(picked, out[image, query])
+
+
+def test_mask_head_layers_and_output_stride():
+    head = MODELS.build(dict(type='FPNMaskHead'))
+    conv = lambda i, o, k: i * o * k * k + o  # noqa: E731
+    gn = lambda c: 2 * c  # noqa: E731
+    expected = (conv(264, 264, 3) + gn(264) + conv(264, 128, 3) + gn(128) +
+                conv(128, 64, 3) + gn(64) + conv(64, 32, 3) + gn(32) +
+                conv(32, 16, 3) + gn(16) + conv(16, 1, 3) +
+                conv(1024, 128, 1) + conv(512, 64, 1) + conv(256, 32, 1))
+    assert sum(p.numel() for p in head.parameters()) == expected
+    feats = [torch.randn(2, c, 4 * s, 6 * s)
+             for c, s in ((1024, 2), (512, 4), (256, 8))]
+    out = head(torch.randn(2, 256, 4, 6), torch.randn(3, 8, 4, 6), feats,
+               torch.tensor([0, 1, 1]))
+    assert out.shape == (3, 32, 48)
+
+
+def _head(**kwargs):
+    torch.manual_seed(0)
+    head = MODELS.build(
+        dict(type='DETRPanopticHead', num_things_classes=3,
+             num_stuff_classes=2, **kwargs))
+    head.init_weights()
+    return head
+
+
+def _head_inputs(b=2, q=10):
+    torch.manual_seed(1)
+    return dict(
+        hidden=torch.randn(b, q, 256),
+        memory=torch.randn(b, 256, 2, 3),
+        memory_mask=None,
+        feature=torch.randn(b, 256, 2, 3),
+        fpn_feats=[torch.randn(b, c, 2 * s, 3 * s)
+                   for c, s in ((1024, 2), (512, 4), (256, 8))])
+
+
+def test_lean_masks_equal_all_query_masks():
+    lean, full = _head(lean=True), _head(lean=False)
+    full.load_state_dict(lean.state_dict())
+    inputs = _head_inputs()
+    image, query = torch.tensor([0, 1, 1, 0]), torch.tensor([3, 3, 9, 0])
+    a = lean.mask_logits(**inputs, image_index=image, query_index=query)
+    b = full.mask_logits(**inputs, image_index=image, query_index=query)
+    assert a.shape == (4, 16, 24)
+    torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_mask_losses_follow_the_spec():
+    head = _head()
+    pred = torch.randn(3, 4, 4)
+    gt = torch.rand(3, 8, 8) > 0.5
+    losses = head.loss_masks(pred, gt)
+    p = F.interpolate(pred[:, None], size=(8, 8), mode='bilinear',
+                      align_corners=False)[:, 0].flatten(1)
+    t = gt.flatten(1).float()
+    prob = p.sigmoid()
+    ce = F.binary_cross_entropy_with_logits(p, t, reduction='none')
+    p_t = prob * t + (1 - prob) * (1 - t)
+    alpha_t = 0.25 * t + 0.75 * (1 - t)
+    focal = (alpha_t * ce * (1 - p_t)**2).mean(1).sum() / 3
+    dice = (1 - (2 * (prob * t).sum(1) + 1) /
+            (prob.sum(1) + t.sum(1) + 1)).sum() / 3
+    torch.testing.assert_close(losses['loss_mask_focal'], focal)
+    torch.testing.assert_close(losses['loss_mask_dice'], dice)
+
+
+def test_masks_to_boxes():
+    masks = torch.zeros(2, 5, 6, dtype=torch.bool)
+    masks[0, 1:3, 2:5] = True
+    masks[1, 4, 0] = True
+    assert masks_to_boxes(masks).tolist() == [[2, 1, 5, 3], [0, 4, 1, 5]]
+
+
+def _fusion(**kwargs):
+    return MODELS.build(dict(type='DETRPanopticFusion', num_things_classes=2,
+                             num_stuff_classes=2, **kwargs))
+
+
+def test_fusion_selects_confident_objects():
+    fusion = _fusion()
+    logits = torch.full((4, 5), -10.)
+    logits[0, 0] = 10  # thing 0, confident
+    logits[1, 3] = 1   # stuff 3, but not confident (0.55 vs no-object)
+    logits[1, 4] = 0.8
+    logits[2, 4] = 10  # no-object
+    logits[3, 2] = 10  # stuff 2, confident
+    index, scores, labels = fusion.select(logits)
+    assert index.tolist() == [0, 3] and labels.tolist() == [0, 2]
+    # Nothing confident: the best query alone.
+    index, _, labels = fusion.select(torch.zeros(4, 5))
+    assert len(index) == 1
+
+
+def test_fusion_argmax_merges_stuff_and_numbers_things():
+    fusion = _fusion()
+    logits = torch.full((4, 4, 8), -5.)
+    logits[0, :, :2] = 5   # thing 1
+    logits[1, :, 2:4] = 5  # thing 1 again: a second instance
+    logits[2, :, 4:7] = 5  # stuff 3
+    logits[3, :, 7:] = 5   # stuff 3 again (4 pixels): merged with query 2
+    labels = torch.tensor([1, 1, 3, 3])
+    pan = fusion(torch.ones(4), labels, logits)
+    assert pan[:, :2].eq(1 + INSTANCE_OFFSET).all()
+    assert pan[:, 2:4].eq(1 + 2 * INSTANCE_OFFSET).all()
+    assert pan[:, 4:].eq(3).all()
+
+
+def test_fusion_removes_tiny_segments_until_none_left():
+    fusion = _fusion()
+    logits = torch.full((3, 4, 4), -5.)
+    logits[0] = 5                 # thing 0 everywhere...
+    logits[1, 0, 0] = 6           # ...but thing 1 wins one pixel: dropped
+    logits[2, 1:, 1:] = 6         # stuff 2 wins 9 pixels: kept
+    pan = fusion(torch.ones(3), torch.tensor([0, 1, 2]), logits)
+    assert (pan % INSTANCE_OFFSET != 1).all()
+    assert pan[0, 0] == INSTANCE_OFFSET  # back to thing 0, instance 1
+    assert pan[1:, 1:].eq(2).all()
+
+
+def test_fusion_options_scores_and_void():
+    logits = torch.zeros(2, 2, 3)
+    logits[0] = 1.0
+    logits[1] = 1.2
+    scores, labels = torch.tensor([0.99, 0.5]), torch.tensor([2, 3])
+    assert _fusion(min_area=0)(scores, labels, logits).eq(3).all()
+    with_scores = _fusion(min_area=0, use_scores=True)
+    assert with_scores(scores, labels, logits).eq(2).all()
+    void = _fusion(min_area=0, void_unassigned=True)
+    logits[:, :, 0] = -1  # no mask covers column 0
+    pan = void(scores, labels, logits)
+    assert pan[:, 0].eq(4).all() and pan[:, 1:].eq(3).all()
+
+
+def test_post_processing_does_not_depend_on_batch_padding():
+    """The same stride-4 logits of a 30x45 image, alone or padded into a
+    64x96 batch, give the same output."""
+    head = _head()
+    logits = torch.randn(2, 8, 12)  # ceil(30 / 4), ceil(45 / 4)
+    padded = torch.randn(2, 16, 24)
+    padded[:, :8, :12] = logits
+    meta = dict(img_shape=(30, 45), ori_shape=(60, 90))
+    alone = head._to_image(logits, dict(meta, batch_input_shape=(30, 45)),
+                           True)
+    batched = head._to_image(padded, dict(meta, batch_input_shape=(64, 96)),
+                             True)
+    assert alone.shape == (2, 60, 90)
+    torch.testing.assert_close(alone, batched)
