@@ -190,14 +190,26 @@ def small_config(layout: str,
     return write_config(cfg, osp.join(out_dir, f'{name}_small.py'))
 
 
+class _TrainedRuns(dict):
+    """layout -> (config, work_dir) of a 2-iteration training run, trained
+    the first time a test asks for it (so parallel workers only train what
+    their tests use)."""
+
+    def __init__(self, roots: dict, tmp_path_factory) -> None:
+        super().__init__()
+        self.roots = roots
+        self.tmp_path_factory = tmp_path_factory
+
+    def __missing__(self, layout: str):
+        out = str(self.tmp_path_factory.mktemp(layout))
+        config = small_config(layout, self.roots[layout], out)
+        work_dir = osp.join(out, 'work')
+        run_tool(['tools/train.py', config, '--work-dir', work_dir])
+        self[layout] = (config, work_dir)
+        return self[layout]
+
+
 @pytest.fixture(scope='session')
 def trained(synthetic_roots, tmp_path_factory):
     """Each layout trained for 2 iterations (checkpoint + validation)."""
-    runs = {}
-    for layout, data_root in synthetic_roots.items():
-        out = str(tmp_path_factory.mktemp(layout))
-        config = small_config(layout, data_root, out)
-        work_dir = osp.join(out, 'work')
-        run_tool(['tools/train.py', config, '--work-dir', work_dir])
-        runs[layout] = (config, work_dir)
-    return runs
+    return _TrainedRuns(synthetic_roots, tmp_path_factory)

@@ -6,6 +6,8 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmdet.evaluation.functional import INSTANCE_OFFSET
+from mmdet.structures import DetDataSample
 from mmengine.registry import DefaultScope, init_default_scope
 
 from mmseg_depict.apis import config_scope
@@ -40,11 +42,18 @@ def test_config_builds_and_runs_forward(name):
             logits = model.predict(img)[0].seg_logits.data
         assert logits.shape == (cfg.model.decode_head.num_classes, 64, 96)
         assert torch.isfinite(logits).all()
-    else:  # Mask2Former: per-layer class and mask logits of the queries
+    else:  # mmdet detectors: panoptic maps (or boxes for box-only DETR)
+        sample = DetDataSample(metainfo=dict(
+            img_shape=(64, 96), ori_shape=(64, 96), batch_input_shape=(64, 96),
+            scale_factor=(1.0, 1.0)))
         with torch.no_grad():
-            out = model(img, mode='tensor')
-        cls_scores, mask_preds = out
-        head = cfg.model.panoptic_head
-        num_classes = head.num_things_classes + head.num_stuff_classes
-        assert cls_scores[-1].shape == (1, head.num_queries, num_classes + 1)
-        assert mask_preds[-1].shape[:2] == (1, head.num_queries)
+            result, = model.predict(img, [sample])
+        if 'pred_panoptic_seg' in result:
+            panoptic = result.pred_panoptic_seg.sem_seg
+            assert panoptic.shape == (1, 64, 96)
+            head = cfg.model.get('panoptic_head') or cfg.model.bbox_head
+            num_classes = head.num_things_classes + head.num_stuff_classes
+            labels = panoptic % INSTANCE_OFFSET  # num_classes = VOID
+            assert ((labels >= 0) & (labels <= num_classes)).all()
+        else:
+            assert result.pred_instances.bboxes.shape[-1] == 4

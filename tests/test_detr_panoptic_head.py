@@ -13,7 +13,10 @@ from mmengine.registry import init_default_scope
 import mmseg_depict  # noqa: F401
 from mmseg_depict.models.utils import masks_to_boxes
 
-init_default_scope('mmdet')
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    init_default_scope('mmdet')
 
 
 def test_attention_map_matches_formula():
