@@ -10,3 +10,6 @@ from .panoptic_targets import (masks_to_boxes, panoptic_targets,
                                semantic_segments)
 
 __all__ += ['masks_to_boxes', 'panoptic_targets', 'semantic_segments']
+from .detr_convert import convert_detr_panoptic
+
+__all__ += ['convert_detr_panoptic']
