@@ -17,8 +17,6 @@ import json
 import math
 import os
 import os.path as osp
-import statistics
-import time
 import types
 
 import torch
@@ -26,6 +24,7 @@ from mmseg.models.decode_heads import SegmenterMaskTransformerHead
 
 from mmseg_depict.models import DEPICTHead
 from mmseg_depict.utils import count_multiply_adds
+from mmseg_depict.utils.benchmark import median_ms, saved_for_backward_mb
 
 WIDTHS = {'t': 192, 's': 384, 'b': 768, 'l': 1024}
 #: DEPICT mode of each benchmarked head, for the hand count (None: not DEPICT).
@@ -96,40 +95,10 @@ def depict_hand_count(mode: str, width: int, tokens: int, classes: int,
     return total + tokens * classes * width  # cosine-similarity masks
 
 
-def median_ms(fns: dict, warmup: int, repeats: int) -> dict:
-    """Median milliseconds of each callable. The callables take turns, one
-    call each per round, so drift of a noisy machine hits all of them alike."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: 1000 * statistics.median(t) for name, t in times.items()}
-
-
 def matmul_gflops(warmup: int, repeats: int, n: int = 2048) -> float:
     a, b = torch.randn(n, n), torch.randn(n, n)
     ms = median_ms({'matmul': lambda: a @ b}, warmup, repeats)['matmul']
     return 2 * n**3 / ms / 1e6
-
-
-def saved_for_backward_mb(head, feat) -> float:
-    """Bytes autograd keeps between forward and backward (unique storages)."""
-    storages = {}
-
-    def pack(t):
-        storage = t.untyped_storage()
-        storages[storage.data_ptr()] = storage.nbytes()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = head([feat.requires_grad_(True)])
-    out.sum().backward()
-    return sum(storages.values()) / 2**20
 
 
 def _forward_fn(head, feat):
@@ -176,7 +145,8 @@ def benchmark(size, batch, classes, args, matmul_rate):
                 train_step_ms=train_step_ms[name],
                 forward_share_of_matmul=2 * macs / forward_ms[name] / 1e6 /
                 matmul_rate,
-                saved_for_backward_mb=saved_for_backward_mb(head, feat)))
+                saved_for_backward_mb=saved_for_backward_mb(
+                    lambda: head([feat.requires_grad_(True)]))))
     segmenter = next(r for r in rows if r['head'] == 'Segmenter')
     for row in rows:
         row['forward_vs_segmenter'] = row['forward_ms'] / segmenter['forward_ms']

@@ -1,3 +1,4 @@
 from .depict_head import DEPICTHead
+from .detr_seg_head import DETRSegHead
 
-__all__ = ['DEPICTHead']
+__all__ = ['DEPICTHead', 'DETRSegHead']

@@ -194,11 +194,22 @@ class DETRPanopticHead(DETRHead):
             batch_data_samples (list[DetDataSample]): With gt_instances
                 (things) and gt_sem_seg (stuff labels).
         """
-        batch_img_metas = [s.metainfo for s in batch_data_samples]
         batch_gt_instances = [
             panoptic_targets(s, self.num_things_classes, self.num_classes)
             for s in batch_data_samples
         ]
+        return self.loss_by_targets(
+            hidden_states, memory, memory_mask, feature, fpn_feats,
+            batch_gt_instances, [s.metainfo for s in batch_data_samples])
+
+    def loss_by_targets(self, hidden_states: Tensor, memory: Tensor,
+                        memory_mask: Optional[Tensor], feature: Tensor,
+                        fpn_feats: List[Tensor],
+                        batch_gt_instances: List[InstanceData],
+                        batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        """:meth:`loss` from segment targets (``labels``, ``bboxes`` xyxy
+        pixels, ``masks`` (N, H, W) bool at the padded input size) and each
+        image's meta (``img_shape`` normalises the boxes)."""
         cls_scores, bbox_preds = self(hidden_states)
         losses = self.loss_by_feat(cls_scores, bbox_preds,
                                    batch_gt_instances, batch_img_metas)

@@ -1,0 +1,193 @@
+from typing import Dict, List, Sequence
+
+import torch
+from mmdet.models.layers import (DetrTransformerDecoder,
+                                 DetrTransformerEncoder,
+                                 SinePositionalEncoding)
+from mmdet.registry import MODELS as MMDET_MODELS
+from mmengine.registry import DefaultScope
+from mmengine.structures import InstanceData
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.registry import MODELS
+from mmseg.utils import SampleList
+from torch import Tensor, nn
+
+from ..utils.panoptic_targets import masks_to_boxes, semantic_segments
+
+
+def _detr_layer(cross_attention: bool, embed_dims: int = 256) -> dict:
+    """A DETR transformer layer: 8 heads, FFN 2048, dropout 0.1."""
+    attention = dict(embed_dims=embed_dims, num_heads=8, dropout=0.1,
+                     batch_first=True)
+    layer = dict(
+        self_attn_cfg=attention,
+        ffn_cfg=dict(embed_dims=embed_dims, feedforward_channels=2048,
+                     num_fcs=2, ffn_drop=0.1,
+                     act_cfg=dict(type='ReLU', inplace=True)))
+    if cross_attention:
+        layer['cross_attn_cfg'] = attention
+    return layer
+
+
+#: DETR's published settings, used where a config gives none.
+DETR_ENCODER = dict(num_layers=6, layer_cfg=_detr_layer(False))
+DETR_DECODER = dict(num_layers=6, layer_cfg=_detr_layer(True),
+                    return_intermediate=True)
+DETR_HEAD = dict(
+    loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1,
+                  use_sigmoid=False, loss_weight=1.0, class_weight=1.0),
+    loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+    loss_iou=dict(type='GIoULoss', loss_weight=2.0),
+    train_cfg=dict(
+        assigner=dict(
+            type='HungarianAssigner',
+            match_costs=[
+                dict(type='ClassificationCost', weight=1.),
+                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                dict(type='IoUCost', iou_mode='giou', weight=2.0)
+            ])))
+
+
+@MODELS.register_module()
+class DETRSegHead(BaseDecodeHead):
+    """DETR's panoptic head as an mmseg decode head (semantic segmentation).
+
+    The DETR transformer (1x1 input projection of the coarsest feature, 6
+    encoder + 6 decoder layers, sine positions, learned queries) runs inside
+    the head; class and box heads, Hungarian matching, the attention map,
+    the FPN mask head and all losses are :class:`DETRPanopticHead`'s
+    (``self.detr``). Targets come from the label map: one segment per class
+    present, its box from its mask. Inference sums the queries' class
+    probabilities (no-object dropped) times their mask probabilities.
+
+    Args:
+        in_channels (Sequence[int]): Channels of the four selected inputs,
+            fine to coarse (e.g. R50 res2..res5, or a ViT pyramid).
+        num_classes (int): Number of classes.
+        in_index (Sequence[int]): The four inputs. Default: (0, 1, 2, 3).
+        embed_dims (int): Transformer width. Default: 256.
+        num_queries (int): Queries. Default: 100.
+        encoder (dict, optional): ``DetrTransformerEncoder`` config.
+            Default: :data:`DETR_ENCODER` (6 layers, 8 heads, FFN 2048).
+        decoder (dict, optional): ``DetrTransformerDecoder`` config.
+            Default: :data:`DETR_DECODER`.
+        positional_encoding (dict): ``SinePositionalEncoding`` config.
+        detr_head (dict, optional): :class:`DETRPanopticHead` arguments
+            (losses, ``train_cfg`` with the assigner, mask branch); class
+            counts and FPN channels are filled in. Default:
+            :data:`DETR_HEAD` (CE 1 with no-object 0.1, L1 5, GIoU 2, the
+            same matching costs; focal + dice 1 on masks).
+        **kwargs: :class:`BaseDecodeHead` arguments (``ignore_index``,
+            ``align_corners``, ...).
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 num_classes: int,
+                 in_index: Sequence[int] = (0, 1, 2, 3),
+                 embed_dims: int = 256,
+                 num_queries: int = 100,
+                 encoder: dict = None,
+                 decoder: dict = None,
+                 positional_encoding: dict = dict(
+                     num_feats=128, normalize=True),
+                 detr_head: dict = None,
+                 **kwargs) -> None:
+        # No conv_seg to initialise: the weights are set in init_weights.
+        kwargs.setdefault('init_cfg', None)
+        kwargs.setdefault('loss_decode', dict(
+            type='CrossEntropyLoss', loss_weight=0.0))  # unused: DETR's own
+        super().__init__(
+            in_channels=list(in_channels),
+            channels=embed_dims,
+            num_classes=num_classes,
+            in_index=list(in_index),
+            input_transform='multiple_select',
+            **kwargs)
+        del self.conv_seg
+        self.input_proj = nn.Conv2d(in_channels[-1], embed_dims, 1)
+        self.positional_encoding = SinePositionalEncoding(
+            **positional_encoding)
+        self.encoder = DetrTransformerEncoder(**(encoder or DETR_ENCODER))
+        self.decoder = DetrTransformerDecoder(**(decoder or DETR_DECODER))
+        self.query_embedding = nn.Embedding(num_queries, embed_dims)
+        detr_head = dict(detr_head or DETR_HEAD)
+        detr_head['mask_head'] = dict(
+            detr_head.get('mask_head', dict(type='FPNMaskHead')),
+            in_channels=embed_dims,
+            fpn_channels=tuple(in_channels[-2::-1]))
+        # The DETR head and everything it builds are mmdet modules.
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            self.detr = MMDET_MODELS.build(
+                dict(detr_head, type='DETRPanopticHead', num_things_classes=0,
+                     num_stuff_classes=num_classes, embed_dims=embed_dims))
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        for coder in (self.encoder, self.decoder):
+            for p in coder.parameters():
+                if p.dim() > 1:
+                    nn.init.xavier_uniform_(p)
+        self.detr.init_weights()
+
+    def _transformer(self, inputs: List[Tensor]) -> dict:
+        """Decoder states of every layer and what the mask branch reads."""
+        feats = self._transform_inputs(inputs)
+        feature = self.input_proj(feats[-1])
+        b, c, h, w = feature.shape
+        pos = self.positional_encoding(None, input=feature)
+        tokens = feature.flatten(2).transpose(1, 2)
+        pos = pos.flatten(2).transpose(1, 2)
+        memory = self.encoder(query=tokens, query_pos=pos,
+                              key_padding_mask=None)
+        query_pos = self.query_embedding.weight[None].expand(b, -1, -1)
+        hidden_states = self.decoder(
+            query=torch.zeros_like(query_pos), key=memory, value=memory,
+            query_pos=query_pos, key_pos=pos, key_padding_mask=None)
+        return dict(
+            hidden_states=hidden_states,
+            memory=memory.transpose(1, 2).reshape(b, c, h, w),
+            memory_mask=None,
+            feature=feature,
+            fpn_feats=list(feats[-2::-1]))
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """
+        Args:
+            inputs (list[Tensor]): Backbone / neck outputs.
+
+        Returns:
+            Tensor: (B, num_classes, H/4, W/4) class scores of the pixels
+            at the finest selected stride.
+        """
+        head_inputs = self._transformer(inputs)
+        hidden = head_inputs['hidden_states']
+        cls_scores, _ = self.detr(hidden[-1:])
+        b, q = hidden.shape[1:3]
+        image = torch.arange(b, device=hidden.device).repeat_interleave(q)
+        masks = self.detr.mask_logits(
+            hidden[-1], head_inputs['memory'], None, head_inputs['feature'],
+            head_inputs['fpn_feats'], image,
+            torch.arange(q, device=hidden.device).repeat(b))
+        masks = masks.view(b, q, *masks.shape[-2:]).sigmoid()
+        probs = cls_scores[-1].softmax(-1)[..., :-1]
+        return torch.einsum('bqc,bqhw->bchw', probs, masks)
+
+    def _segment_targets(self, sample) -> InstanceData:
+        labels = sample.gt_sem_seg.data[0]
+        classes = labels.unique()
+        classes = classes[(classes != self.ignore_index)
+                          & (classes < self.num_classes)]
+        masks = semantic_segments(labels, classes)
+        return InstanceData(labels=classes.long(),
+                            bboxes=masks_to_boxes(masks), masks=masks)
+
+    def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
+             train_cfg: dict) -> Dict[str, Tensor]:
+        head_inputs = self._transformer(inputs)
+        metas = [dict(img_shape=s.metainfo['img_shape'])
+                 for s in batch_data_samples]
+        targets = [self._segment_targets(s) for s in batch_data_samples]
+        return self.detr.loss_by_targets(**head_inputs,
+                                         batch_gt_instances=targets,
+                                         batch_img_metas=metas)

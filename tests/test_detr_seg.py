@@ -1,0 +1,95 @@
+"""DETRSegHead: DETR's panoptic head as an mmseg decode head, trained from
+semantic labels (one segment per class present); switched in for
+Mask2FormerHead / DEPICTHead by ``decode_head`` alone."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+from .conftest import CONFIGS, run_tool, small_config
+from .test_train_test_e2e import metrics_of, val_metric_during_training
+
+SEMANTIC = {
+    'ade20k': 'detr_seg/detr-seg_vit-s16-mln_8xb2-160k_ade20k-512x512.py',
+    'cityscapes': 'detr_seg/detr-seg_r50_8xb2-90k_cityscapes-512x1024.py',
+    'pascal_context':
+    'detr_seg/detr-seg_r50_8xb2-40k_pascal-context-59-480x480.py',
+}
+
+
+def _head(num_classes=5):
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    head = MODELS.build(dict(type='DETRSegHead', in_channels=[8, 16, 32, 64],
+                             num_classes=num_classes, num_queries=10))
+    head.init_weights()
+    return head
+
+
+def _inputs(b=2):
+    return [torch.randn(b, c, 64 // s, 64 // s)
+            for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))]
+
+
+def test_semantic_scores_are_class_times_mask_probabilities():
+    head = _head().eval()
+    with torch.no_grad():
+        scores = head(_inputs())
+    assert scores.shape == (2, 5, 16, 16)
+    # Each query spreads at most its class mass (<= 1) over the classes.
+    assert (scores >= 0).all() and (scores.sum(1) <= 10 + 1e-4).all()
+
+
+def test_targets_one_segment_per_class_with_its_box():
+    head = _head()
+    labels = torch.full((1, 8, 8), 255)
+    labels[0, 1:3, 2:6] = 4
+    labels[0, 5:, :] = 0
+    sample = SegDataSample(gt_sem_seg=PixelData(data=labels))
+    targets = head._segment_targets(sample)
+    assert targets.labels.tolist() == [0, 4]
+    assert targets.bboxes.tolist() == [[0, 5, 8, 8], [2, 1, 6, 3]]
+    assert targets.masks.sum((1, 2)).tolist() == [24, 8]
+
+
+def test_loss_has_box_class_and_mask_terms():
+    head = _head()
+    samples = []
+    for _ in range(2):
+        labels = torch.randint(0, 5, (1, 64, 64))
+        samples.append(SegDataSample(gt_sem_seg=PixelData(data=labels),
+                                     metainfo=dict(img_shape=(64, 64))))
+    losses = head.loss(_inputs(), samples, dict())
+    for key in ('loss_cls', 'loss_bbox', 'loss_iou', 'd0.loss_cls',
+                'loss_mask_focal', 'loss_mask_dice'):
+        assert torch.isfinite(losses[key])
+    sum(losses.values()).backward()
+    assert head.detr.mask_head.out_conv.weight.grad is not None
+
+
+def test_family_differs_in_decode_head_only():
+    depict = Config.fromfile(osp.join(
+        CONFIGS, 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'))
+    detr = Config.fromfile(osp.join(CONFIGS, SEMANTIC['ade20k']))
+    depict, detr = depict.to_dict(), detr.to_dict()
+    depict['model'].pop('decode_head')
+    assert detr['model'].pop('decode_head')['type'] == 'DETRSegHead'
+    assert depict == detr
+
+
+@pytest.mark.parametrize('layout', sorted(SEMANTIC))
+def test_train_then_test(synthetic_roots, tmp_path, layout):
+    config = small_config(layout, synthetic_roots[layout], str(tmp_path),
+                          config=SEMANTIC[layout])
+    work_dir = str(tmp_path / 'work')
+    run_tool(['tools/train.py', config, '--work-dir', work_dir])
+    test_dir = str(tmp_path / 'test')
+    run_tool(['tools/test.py', config, osp.join(work_dir, 'iter_2.pth'),
+              '--work-dir', test_dir])
+    assert metrics_of(test_dir)['mIoU'] == pytest.approx(
+        val_metric_during_training(work_dir), abs=1e-6)
