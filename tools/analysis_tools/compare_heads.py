@@ -1,0 +1,140 @@
+"""One table for all decode heads on ADE20K: params, FLOPs, CPU latency and
+training-step time of the models our configs build, measured in one run.
+
+    python tools/analysis_tools/compare_heads.py [--shape 512 512]
+        [--repeats 3] [--train-batch 1] [--device cpu] [--out FILE.json]
+        [--only NAME ...]
+
+Models: DEPICT-SA and DEPICT-CA (ViT-S/16), Segmenter (ViT-S/16, mmseg's
+config), Mask2Former and DETR-panoptic (as a semantic head) on ViT-S/16 +
+ViTPyramidNeck and on ResNet-50. No pretrained weights; latency is one
+``encode_decode`` of a whole image, the training step is ``loss`` +
+backward on random labels (all models in train mode, same input).
+"""
+import argparse
+import json
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+import mmseg_depict  # noqa: F401
+from mmseg_depict.utils.benchmark import median_ms
+from mmseg_depict.utils.model_analysis import (build_model, count_params,
+                                               model_and_head_macs)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MMSEG_CONFIGS = osp.join(
+    osp.dirname(__import__('mmseg').__file__), '.mim', 'configs')
+
+#: name -> (backbone, config)
+MODELS = {
+    'DEPICT-SA': ('ViT-S/16',
+                  'configs/depict/depict-sa_vit-s16_8xb1-160k_ade20k-512x512.py'),
+    'DEPICT-CA': ('ViT-S/16',
+                  'configs/depict/depict-ca_vit-s16_8xb1-160k_ade20k-512x512.py'),
+    'Segmenter': ('ViT-S/16', osp.join(
+        MMSEG_CONFIGS, 'segmenter',
+        'segmenter_vit-s_mask_8xb1-160k_ade20k-512x512.py')),
+    'Mask2Former (ViT)': (
+        'ViT-S/16 + pyramid',
+        'configs/mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'),
+    'DETR-panoptic (ViT)': (
+        'ViT-S/16 + pyramid',
+        'configs/detr_seg/detr-seg_vit-s16-mln_8xb2-160k_ade20k-512x512.py'),
+    'Mask2Former (R50)': (
+        'ResNet-50', 'configs/mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py'),
+    'DETR-panoptic (R50)': (
+        'ResNet-50', 'configs/detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py'),
+}
+
+
+def random_samples(batch, shape, num_classes, seed=0):
+    """Blocky random label maps (a few classes per image, like scenes)."""
+    g = torch.Generator().manual_seed(seed)
+    samples = []
+    for _ in range(batch):
+        coarse = torch.randint(0, num_classes, (1, shape[0] // 64 + 1,
+                                                shape[1] // 64 + 1),
+                               generator=g)
+        labels = coarse.repeat_interleave(64, 1).repeat_interleave(
+            64, 2)[:, :shape[0], :shape[1]]
+        samples.append(SegDataSample(
+            gt_sem_seg=PixelData(data=labels),
+            metainfo=dict(img_shape=shape, pad_shape=shape, ori_shape=shape,
+                          batch_input_shape=shape)))
+    return samples
+
+
+def measure(name, backbone, config, args, device):
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    if 'img_size' in cfg.model.backbone:  # ViT position grid
+        cfg.model.backbone.img_size = tuple(args.shape)
+    model, scope = build_model(cfg)
+    model_macs, head_macs, head = model_and_head_macs(model, scope,
+                                                      tuple(args.shape))
+    model.to(device)
+    num_classes = cfg.model.decode_head.num_classes
+    img = torch.randn(1, 3, *args.shape, device=device)
+    metas = [s.metainfo for s in random_samples(1, tuple(args.shape),
+                                                num_classes)]
+    batch = torch.randn(args.train_batch, 3, *args.shape, device=device)
+    samples = [s.to(device) for s in random_samples(
+        args.train_batch, tuple(args.shape), num_classes)]
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+
+    def infer():
+        model.eval()
+        with torch.no_grad():
+            model.encode_decode(img, metas)
+        sync()
+
+    def train_step():
+        model.train()
+        model.zero_grad(set_to_none=True)
+        losses = model.loss(batch, samples)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        sync()
+
+    ms = median_ms(dict(infer=infer, train=train_step), args.warmup,
+                   args.repeats)
+    return dict(
+        head=name, backbone=backbone, config=config,
+        params_m=count_params(model), head_params_m=count_params(head),
+        gflops=2 * model_macs / 1e9, head_gflops=2 * head_macs / 1e9,
+        latency_ms=ms['infer'], train_step_ms=ms['train'])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--shape', type=int, nargs=2, default=(512, 512))
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--train-batch', type=int, default=1)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--only', nargs='+', choices=sorted(MODELS))
+    parser.add_argument('--out', help='also write the rows as JSON')
+    args = parser.parse_args(argv)
+    device = torch.device(args.device)
+    rows = [measure(name, *MODELS[name], args, device)
+            for name in (args.only or MODELS)]
+    print(f'ADE20K (150 classes), {args.shape[0]}x{args.shape[1]}, '
+          f'{args.device}, {torch.get_num_threads()} threads; training step '
+          f'batch {args.train_batch}')
+    print('| head | backbone | params M (head) | GFLOPs (head) | latency ms '
+          '| train step ms |')
+    print('|---|---|---|---|---|---|')
+    for r in rows:
+        print(f"| {r['head']} | {r['backbone']} | {r['params_m']:.1f} "
+              f"({r['head_params_m']:.2f}) | {r['gflops']:.1f} "
+              f"({r['head_gflops']:.2f}) | {r['latency_ms']:.0f} | "
+              f"{r['train_step_ms']:.0f} |")
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(dict(args=vars(args), rows=rows), f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
