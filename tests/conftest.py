@@ -9,6 +9,7 @@ from typing import List
 
 import pytest
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 import mmseg_depict  # noqa: F401
 from mmseg_depict.datasets.synthetic import LAYOUTS
@@ -213,3 +214,17 @@ class _TrainedRuns(dict):
 def trained(synthetic_roots, tmp_path_factory):
     """Each layout trained for 2 iterations (checkpoint + validation)."""
     return _TrainedRuns(synthetic_roots, tmp_path_factory)
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    """Each test starts in mmseg's scope; tests of mmdet modules switch."""
+    init_default_scope('mmseg')
+
+
+def pytest_collection_modifyitems(items):
+    # With `-n 2 --dist loadgroup` (pytest.ini), the tests that share the
+    # lazily trained runs stay on one worker, so nothing is trained twice.
+    for item in items:
+        if 'trained' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.xdist_group('trained'))

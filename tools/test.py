@@ -46,6 +46,7 @@ def main(argv=None):
     runner = build_runner(cfg)
     dump_detection_results(runner, args.out)
     runner.test()
+    del runner  # its DDP model must go before the process group
     shutdown_distributed()
 
 

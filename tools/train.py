@@ -42,6 +42,7 @@ def main(argv=None):
     check_config_data(cfg, data_loaders_for('train', cfg))
     runner = build_runner(cfg)
     runner.train()
+    del runner  # its DDP model must go before the process group
     shutdown_distributed()
 
 

@@ -6,6 +6,7 @@ or mmdet's runner, hooks and evaluators; the few places where the two
 tool sets differ (``--out``, ``--show-dir``, TTA) are switched here.
 """
 import argparse
+import gc
 import os
 import os.path as osp
 from importlib import import_module
@@ -166,7 +167,12 @@ def build_runner(cfg: Config) -> Runner:
 
 def shutdown_distributed() -> None:
     """Leave the process group in order at the end of a distributed run; a
-    gloo group torn down at interpreter exit can abort the process."""
+    gloo group torn down at interpreter exit can abort the process.
+
+    Call it after dropping the Runner: the Runner and its DDP wrapper sit in
+    reference cycles, collected here so that they release the group first.
+    """
+    gc.collect()
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()

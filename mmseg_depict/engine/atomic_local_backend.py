@@ -40,3 +40,11 @@ class AtomicLocalBackend(LocalBackend):
             if osp.exists(tmp):
                 os.remove(tmp)
             raise
+
+    def put_text(self,
+                 obj: str,
+                 filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        """Text through :meth:`put`: e.g. the metrics JSON that every rank
+        of a distributed test writes to the same path ends up whole."""
+        self.put(obj.encode(encoding), filepath)

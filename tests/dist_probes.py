@@ -1,0 +1,62 @@
+"""Test-only modules for the 2-process runs (imported by the configs that
+tests/test_distributed.py writes, through ``custom_imports``): a hook that
+saves each rank's weights after training, and metrics that record which
+samples reached ``compute_metrics`` after the gather."""
+import json
+import os
+import os.path as osp
+
+import torch
+from mmdet.registry import METRICS as MMDET_METRICS
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+from mmseg.evaluation import IoUMetric
+from mmseg.registry import METRICS as MMSEG_METRICS
+
+from mmseg_depict.evaluation import PanopticQualityMetric
+
+
+@HOOKS.register_module()
+class SaveRankWeightsHook(Hook):
+    """Every rank writes ``rank{r}.pth`` (its model's state dict)."""
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = out_dir
+
+    def after_train(self, runner) -> None:
+        os.makedirs(self.out_dir, exist_ok=True)
+        model = getattr(runner.model, 'module', runner.model)
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()},
+                   osp.join(self.out_dir, f'rank{get_rank()}.pth'))
+
+
+class _RecordSamples:
+    """Keeps each result's image path next to it; ``compute_metrics`` (rank
+    0, after the gather) writes the paths it received."""
+
+    def __init__(self, record_file: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.record_file = record_file
+
+    def process(self, data_batch, data_samples) -> None:
+        super().process(data_batch, data_samples)
+        start = len(self.results) - len(data_samples)
+        for i, sample in enumerate(data_samples):
+            self.results[start + i] = (sample['img_path'],
+                                       self.results[start + i])
+
+    def compute_metrics(self, results: list) -> dict:
+        with open(self.record_file, 'w') as f:
+            json.dump([path for path, _ in results], f)
+        return super().compute_metrics([r for _, r in results])
+
+
+@MMSEG_METRICS.register_module()
+class RecordingIoUMetric(_RecordSamples, IoUMetric):
+    pass
+
+
+@MMDET_METRICS.register_module()
+class RecordingPanopticQualityMetric(_RecordSamples, PanopticQualityMetric):
+    pass
