@@ -1,20 +1,30 @@
 """Shared helpers: generated datasets in the real layouts, configs shrunk to
 CPU-test size (same transforms and classes, smaller images), and running the
 real ``tools/*.py`` as a user would."""
+import glob
+import json
 import os
 import os.path as osp
 import subprocess
 import sys
-from typing import List
+from typing import List, Tuple
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
 import mmseg_depict  # noqa: F401
 from mmseg_depict.datasets.synthetic import LAYOUTS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # Parallel workers (pytest.ini: -n 2) share the cores: one thread each,
+    # for the worker and the tools it starts, instead of oversubscribing.
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
 CONFIGS = osp.join(ROOT, 'configs')
 
 #: Representative DEPICT config per dataset layout.
@@ -162,6 +172,36 @@ def run_tool(args: List[str], check: bool = True, timeout: int = 600):
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
     return proc
+
+
+def last_validation(work_dir: str) -> dict:
+    """The last validation record a training run logged."""
+    scalars, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(scalars) as f:
+        records = [json.loads(line) for line in f]
+    return [r for r in records if 'lr' not in r][-1]
+
+
+def train_and_test_in_process(config: str, work_dir: str,
+                              checkpoint: str) -> Tuple[dict, dict]:
+    """The config trained and then tested by mmengine's Runner in this
+    process (what tools/train.py and tools/test.py run, without paying for
+    a new interpreter): returns the last validation metrics of training and
+    the metrics of testing ``checkpoint`` (relative to ``work_dir``)."""
+    def run_config(run_dir: str) -> Config:
+        cfg = Config.fromfile(config)
+        cfg.work_dir = run_dir
+        # Visualizers are per-process singletons looked up by name, and the
+        # configs name theirs 'visualizer': a run needs its own, or its
+        # scalars land in the first run's folder.
+        cfg.visualizer.name = f'visualizer:{run_dir}'
+        return cfg
+
+    Runner.from_cfg(run_config(work_dir)).train()
+    validation = last_validation(work_dir)
+    cfg = run_config(osp.join(work_dir, 'test'))
+    cfg.load_from = osp.join(work_dir, checkpoint)
+    return validation, Runner.from_cfg(cfg).test()
 
 
 @pytest.fixture(scope='session')

@@ -9,8 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from .conftest import CONFIGS, run_tool, small_config
-from .test_train_test_e2e import metrics_of, val_metric_during_training
+from .conftest import CONFIGS, small_config, train_and_test_in_process
 
 MASK2FORMER = 'mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
 DEPICT = 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
@@ -55,10 +54,6 @@ def test_depict_output_is_unchanged_by_the_neck():
 def test_train_then_test(synthetic_roots, tmp_path, config):
     config = small_config('ade20k', synthetic_roots['ade20k'], str(tmp_path),
                           config=config)
-    work_dir = str(tmp_path / 'work')
-    run_tool(['tools/train.py', config, '--work-dir', work_dir])
-    test_dir = str(tmp_path / 'test')
-    run_tool(['tools/test.py', config, osp.join(work_dir, 'iter_2.pth'),
-              '--work-dir', test_dir])
-    assert metrics_of(test_dir)['mIoU'] == pytest.approx(
-        val_metric_during_training(work_dir), abs=1e-6)
+    validation, test = train_and_test_in_process(
+        config, str(tmp_path / 'work'), 'iter_2.pth')
+    assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)
