@@ -81,10 +81,14 @@ def test_family_differs_in_decode_head_only():
     assert depict == detr
 
 
-@pytest.mark.parametrize('layout', sorted(SEMANTIC))
-def test_train_then_test(synthetic_roots, tmp_path, layout):
+RUNS = sorted(SEMANTIC.items()) + [
+    ('ade20k', 'detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py')]
+
+
+@pytest.mark.parametrize('layout,config', RUNS)
+def test_train_then_test(synthetic_roots, tmp_path, layout, config):
     config = small_config(layout, synthetic_roots[layout], str(tmp_path),
-                          config=SEMANTIC[layout])
+                          config=config)
     validation, test = train_and_test_in_process(
         config, str(tmp_path / 'work'), 'iter_2.pth')
     assert 0.0 <= test['mIoU'] <= 100.0
