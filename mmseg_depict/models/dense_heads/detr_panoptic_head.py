@@ -9,6 +9,7 @@ from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.utils import reduce_mean
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
+from torch.utils.checkpoint import checkpoint
 
 from ..utils.panoptic_targets import panoptic_targets
 
@@ -167,6 +168,15 @@ class DETRPanopticHead(DETRHead):
         if len(gt_masks) == 0:
             zero = pred_masks.sum() * 0
             return dict(loss_mask_focal=zero, loss_mask_dice=zero)
+        # The full-resolution intermediates (upsampled logits, focal terms)
+        # are recomputed in the backward pass instead of being kept: they
+        # would outweigh the lean mask head's own activations.
+        focal, dice = checkpoint(self._full_resolution_losses, pred_masks,
+                                 gt_masks, num_segments, use_reentrant=False)
+        return dict(loss_mask_focal=focal, loss_mask_dice=dice)
+
+    def _full_resolution_losses(self, pred_masks: Tensor, gt_masks: Tensor,
+                                num_segments: Tensor) -> Tuple[Tensor, Tensor]:
         pred = F.interpolate(
             pred_masks[:, None], size=gt_masks.shape[-2:], mode='bilinear',
             align_corners=False).flatten(1)
@@ -177,7 +187,7 @@ class DETRPanopticHead(DETRHead):
             pred.reshape(-1, 1), (1 - target).reshape(-1).long(),
             avg_factor=num_segments * pred.shape[1])
         dice = self.loss_dice(pred, target, avg_factor=num_segments)
-        return dict(loss_mask_focal=focal, loss_mask_dice=dice)
+        return focal, dice
 
     # ------------------------------------------------------- train / test
     def loss(self, hidden_states: Tensor, memory: Tensor,
