@@ -129,4 +129,6 @@ class DEPICTHead(BaseDecodeHead):
         patches = F.normalize(patches, dim=-1)
         classes = F.normalize(classes, dim=-1)
         masks = self.mask_norm(patches @ classes.transpose(1, 2))
-        return masks.transpose(1, 2).reshape(batch, -1, h, w)
+        # Contiguous (B, K, h, w): the transposed view would be channels-last,
+        # which makes the upsampling to image size several times slower.
+        return masks.transpose(1, 2).contiguous().view(batch, -1, h, w)
