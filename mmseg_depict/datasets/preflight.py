@@ -100,8 +100,9 @@ def _check_num_classes(cfg: Config, key: str, metainfo: dict,
 
 def _check_panoptic_classes(cfg: Config, key: str, metainfo: dict,
                             dataset_type: str) -> None:
-    """mmdet panoptic heads: things and stuff counted separately."""
-    for head_key in ('panoptic_head', 'panoptic_fusion_head'):
+    """mmdet panoptic heads (Mask2Former, DETR): things and stuff counted
+    separately."""
+    for head_key in ('panoptic_head', 'panoptic_fusion_head', 'bbox_head'):
         head = cfg.model.get(head_key) or {}
         for kind, names_key in (('things', 'thing_classes'),
                                 ('stuff', 'stuff_classes')):

@@ -28,8 +28,9 @@ class FPNMaskHead(BaseModule):
         num_heads (int): Attention maps per query (8).
         fpn_channels (Sequence[int]): Backbone channels from coarse to fine
             (res4, res3, res2). Default: (1024, 512, 256).
-        context_channels (int): Channels after the first FPN adapter; halved
-            at every later stage. Default: 256 (-> 128, 64, 32, 16).
+        context_channels (int): Sets the stage widths: context / 2 after the
+            stem, then / 4, / 8, / 16 after each FPN step. Default: 256
+            (128, 64, 32, 16).
         num_groups (int): GroupNorm groups. Default: 8.
         init_cfg (dict, optional): Initialisation config.
     """
