@@ -7,7 +7,6 @@ import os.path as osp
 
 import cv2
 import numpy as np
-import pytest
 from mmdet.datasets import ADE20KPanopticDataset
 
 from mmseg_depict.datasets.synthetic import make_ade20k, make_cityscapes

@@ -5,7 +5,6 @@ import json
 import os.path as osp
 
 import pytest
-import torch
 from mmengine.config import Config
 
 from .conftest import run_tool

@@ -20,7 +20,7 @@ from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
 from ..converters import (ADE150_TO_PANOPTIC, convert_ade20k_panoptic,
                           convert_cityscapes_panoptic)
 from ...utils.panoptic_ids import id2rgb, segment_bbox
-from .scenes import SCENE_CLASSES, UNLABELLED, render_scene
+from .scenes import SCENE_CLASSES, render_scene
 
 #: Dataset class names of the scene classes, per layout.
 _CITYSCAPES_NAMES = {'tree': 'vegetation', 'grass': 'terrain'}
