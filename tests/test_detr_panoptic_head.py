@@ -11,7 +11,6 @@ from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.models.utils import masks_to_boxes
 
 
 @pytest.fixture(autouse=True)
@@ -111,13 +110,6 @@ def test_mask_losses_follow_the_spec():
             (prob.sum(1) + t.sum(1) + 1)).sum() / 3
     torch.testing.assert_close(losses['loss_mask_focal'], focal)
     torch.testing.assert_close(losses['loss_mask_dice'], dice)
-
-
-def test_masks_to_boxes():
-    masks = torch.zeros(2, 5, 6, dtype=torch.bool)
-    masks[0, 1:3, 2:5] = True
-    masks[1, 4, 0] = True
-    assert masks_to_boxes(masks).tolist() == [[2, 1, 5, 3], [0, 4, 1, 5]]
 
 
 def _fusion(**kwargs):

@@ -35,7 +35,7 @@ def _inputs(b=2):
             for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))]
 
 
-def test_semantic_scores_are_class_times_mask_probabilities():
+def test_semantic_scores_are_bounded_mixtures_of_query_masks():
     head = _head().eval()
     with torch.no_grad():
         scores = head(_inputs())

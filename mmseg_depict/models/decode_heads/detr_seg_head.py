@@ -12,7 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
-from ..utils.panoptic_targets import masks_to_boxes, semantic_segments
+from ..utils.panoptic_targets import class_segments, segment_targets
 
 
 def _detr_layer(cross_attention: bool, embed_dims: int = 256) -> dict:
@@ -33,19 +33,6 @@ def _detr_layer(cross_attention: bool, embed_dims: int = 256) -> dict:
 DETR_ENCODER = dict(num_layers=6, layer_cfg=_detr_layer(False))
 DETR_DECODER = dict(num_layers=6, layer_cfg=_detr_layer(True),
                     return_intermediate=True)
-DETR_HEAD = dict(
-    loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1,
-                  use_sigmoid=False, loss_weight=1.0, class_weight=1.0),
-    loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-    loss_iou=dict(type='GIoULoss', loss_weight=2.0),
-    train_cfg=dict(
-        assigner=dict(
-            type='HungarianAssigner',
-            match_costs=[
-                dict(type='ClassificationCost', weight=1.),
-                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                dict(type='IoUCost', iou_mode='giou', weight=2.0)
-            ])))
 
 
 @MODELS.register_module()
@@ -74,9 +61,9 @@ class DETRSegHead(BaseDecodeHead):
         positional_encoding (dict): ``SinePositionalEncoding`` config.
         detr_head (dict, optional): :class:`DETRPanopticHead` arguments
             (losses, ``train_cfg`` with the assigner, mask branch); class
-            counts and FPN channels are filled in. Default:
-            :data:`DETR_HEAD` (CE 1 with no-object 0.1, L1 5, GIoU 2, the
-            same matching costs; focal + dice 1 on masks).
+            counts and FPN channels are filled in. Default: its own defaults,
+            which are DETR's (mmdet ``DETRHead``: CE 1 with no-object 0.1,
+            L1 5, GIoU 2 and the same matching costs; focal + dice 1).
         **kwargs: :class:`BaseDecodeHead` arguments (``ignore_index``,
             ``align_corners``, ...).
     """
@@ -111,7 +98,7 @@ class DETRSegHead(BaseDecodeHead):
         self.encoder = DetrTransformerEncoder(**(encoder or DETR_ENCODER))
         self.decoder = DetrTransformerDecoder(**(decoder or DETR_DECODER))
         self.query_embedding = nn.Embedding(num_queries, embed_dims)
-        detr_head = dict(detr_head or DETR_HEAD)
+        detr_head = dict(detr_head or {})
         detr_head['mask_head'] = dict(
             detr_head.get('mask_head', dict(type='FPNMaskHead')),
             in_channels=embed_dims,
@@ -174,13 +161,11 @@ class DETRSegHead(BaseDecodeHead):
         return torch.einsum('bqc,bqhw->bchw', probs, masks)
 
     def _segment_targets(self, sample) -> InstanceData:
-        labels = sample.gt_sem_seg.data[0]
-        classes = labels.unique()
-        classes = classes[(classes != self.ignore_index)
-                          & (classes < self.num_classes)]
-        masks = semantic_segments(labels, classes)
-        return InstanceData(labels=classes.long(),
-                            bboxes=masks_to_boxes(masks), masks=masks)
+        """One segment per class present (the ignore index is not one)."""
+        labels, masks = class_segments(sample.gt_sem_seg.data[0], 0,
+                                       self.num_classes)
+        keep = labels != self.ignore_index
+        return segment_targets(labels[keep], masks[keep])
 
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
              train_cfg: dict) -> Dict[str, Tensor]:

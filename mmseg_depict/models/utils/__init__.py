@@ -6,10 +6,10 @@ __all__ = [
     'UnknownCheckpointLayout', 'convert_depict', 'convert_timm_vit',
     'detect_depict_mode', 'resize_pos_embed'
 ]
-from .panoptic_targets import (masks_to_boxes, panoptic_targets,
-                               semantic_segments)
+from .panoptic_targets import (class_segments, panoptic_targets,
+                               segment_targets)
 
-__all__ += ['masks_to_boxes', 'panoptic_targets', 'semantic_segments']
+__all__ += ['class_segments', 'panoptic_targets', 'segment_targets']
 from .detr_convert import convert_detr_panoptic
 
 __all__ += ['convert_detr_panoptic']
