@@ -86,17 +86,10 @@ def make_ade20k(data_root: str, num_train: int, num_val: int,
                 osp.join(data_root, 'annotations', folder, name + '.png'),
                 image, table[label])
             if instances:
-                ids, segments = _panoptic_segments(
+                rgb = _ade20k_instance_map(
                     np.random.default_rng([seed, split, i, 1]), label,
-                    _THING_SCENE_CLASSES)
-                rgb = np.zeros(label.shape + (3, ), np.uint8)
-                for k, s in enumerate((s for s in segments
-                                       if s['category_id'] in
-                                       _THING_SCENE_CLASSES), start=1):
-                    region = ids == s['id']
-                    rgb[region, 0] = thing_values.index(
-                        table[s['category_id']]) + 1
-                    rgb[region, 1] = k
+                    {c: thing_values.index(table[c]) + 1
+                     for c in _THING_SCENE_CLASSES})
                 _write_png(
                     osp.join(data_root, 'annotations_instance', folder,
                              name + '.png'), rgb[..., ::-1])
@@ -107,6 +100,20 @@ def make_ade20k(data_root: str, num_train: int, num_val: int,
             f.writelines(f'{k}\t{v}\t{names[v - 1].strip()}\n'
                          for k, v in enumerate(thing_values, start=1))
     return data_root
+
+
+def _ade20k_instance_map(rng: np.random.Generator, label: np.ndarray,
+                         instance_category: Dict[int, int]) -> np.ndarray:
+    """(H, W, 3) RGB instance annotation: R = instance category of the
+    thing's scene class (``instance_category``), G = instance number."""
+    ids, segments = _panoptic_segments(rng, label, _THING_SCENE_CLASSES)
+    things = [s for s in segments if s['category_id'] in _THING_SCENE_CLASSES]
+    rgb = np.zeros(label.shape + (3, ), np.uint8)
+    for k, segment in enumerate(things, start=1):
+        region = ids == segment['id']
+        rgb[region, 0] = instance_category[segment['category_id']]
+        rgb[region, 1] = k
+    return rgb
 
 
 def make_ade20k_panoptic(data_root: str, num_train: int, num_val: int,
