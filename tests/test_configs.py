@@ -10,7 +10,7 @@ from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmdet.structures import DetDataSample
 from mmengine.registry import DefaultScope, init_default_scope
 
-from mmseg_depict.apis import config_scope
+from mmseg_depict.engine import config_scope
 from .conftest import CONFIGS
 
 ALL_CONFIGS = sorted(

@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmseg_depict.apis import build_runner
+from mmseg_depict.engine import build_runner
 from .conftest import run_tool, small_config
 
 

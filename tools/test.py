@@ -4,12 +4,12 @@ metrics (e.g. PQ) for mmdet configs. Same flags as mmsegmentation's
 import argparse
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
-from mmseg_depict.apis import (add_runner_args, build_runner,
-                               data_loaders_for, dump_detection_results,
-                               load_config, parse_runner_args,
-                               set_test_outputs, set_tta,
-                               shutdown_distributed)
 from mmseg_depict.datasets import check_config_data
+from mmseg_depict.engine import (add_runner_args, build_runner,
+                                 data_loaders_for, dump_detection_results,
+                                 load_config, parse_runner_args,
+                                 set_test_outputs, set_tta,
+                                 shutdown_distributed)
 
 
 def parse_args(argv=None):

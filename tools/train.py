@@ -6,11 +6,11 @@ checkpoint path as in mmdetection's.
 import argparse
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
-from mmseg_depict.apis import (add_runner_args, build_runner,
-                               data_loaders_for, enable_amp, load_config,
-                               parse_runner_args, set_resume,
-                               shutdown_distributed)
 from mmseg_depict.datasets import check_config_data
+from mmseg_depict.engine import (add_runner_args, build_runner,
+                                 data_loaders_for, enable_amp, load_config,
+                                 parse_runner_args, set_resume,
+                                 shutdown_distributed)
 
 
 def parse_args(argv=None):

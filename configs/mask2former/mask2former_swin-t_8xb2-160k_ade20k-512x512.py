@@ -1,5 +1,16 @@
 # mmseg's Mask2Former recipe as it is (mmdet's Mask2FormerHead,
 # MSDeformAttnPixelDecoder, HungarianAssigner and losses); our registries are
-# loaded so the same runner can switch decode heads.
-_base_ = 'mmseg::mask2former/mask2former_swin-t_8xb2-160k_ade20k-512x512.py'
+# loaded so the same runner can switch decode heads. The pipelines gain our
+# label check (CheckSegLabelRange), as in every config of ours.
+_base_ = [
+    'mmseg::mask2former/mask2former_swin-t_8xb2-160k_ade20k-512x512.py',
+    '../_base_/datasets/mask2former_ade20k_pipelines.py'
+]
 custom_imports = dict(imports=['mmseg_depict'], allow_failed_imports=False)
+
+train_pipeline = {{_base_.m2f_train_pipeline}}
+test_pipeline = {{_base_.m2f_test_pipeline}}
+tta_pipeline = {{_base_.m2f_tta_pipeline}}
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

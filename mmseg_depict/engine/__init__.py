@@ -1,8 +1,16 @@
 from .atomic_local_backend import AtomicLocalBackend
+from .runner_setup import (add_runner_args, build_runner, config_scope,
+                           data_loaders_for, dump_detection_results,
+                           enable_amp, load_config, parse_runner_args,
+                           set_resume, set_test_outputs, set_tta,
+                           shutdown_distributed)
 from .safe_checkpoint import (MMENGINE_CHECKPOINT_GLOBALS,
                               UnsafeCheckpointError, safe_torch_load)
 
 __all__ = [
     'AtomicLocalBackend', 'MMENGINE_CHECKPOINT_GLOBALS',
-    'UnsafeCheckpointError', 'safe_torch_load'
+    'UnsafeCheckpointError', 'add_runner_args', 'build_runner',
+    'config_scope', 'data_loaders_for', 'dump_detection_results',
+    'enable_amp', 'load_config', 'parse_runner_args', 'safe_torch_load',
+    'set_resume', 'set_test_outputs', 'set_tta', 'shutdown_distributed'
 ]

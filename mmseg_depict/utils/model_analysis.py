@@ -9,7 +9,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, init_default_scope
 
-from ..apis.runner_setup import config_scope
+from ..engine.runner_setup import config_scope
 from .complexity import count_multiply_adds
 
 

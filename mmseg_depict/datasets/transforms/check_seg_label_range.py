@@ -10,7 +10,14 @@ class CheckSegLabelRange(BaseTransform):
     Placed right after ``LoadAnnotations``: a stray value would otherwise
     surface as an opaque indexing error in the loss or a wrong mIoU.
 
-    Required keys: ``gt_seg_map``, ``seg_map_path``.
+    Inference has no label map: mmseg's ``inference_model`` and
+    ``MMSegInferencer`` drop ``LoadAnnotations`` from the test pipeline and
+    feed samples without ``seg_map_path``, which pass through unchanged. A
+    sample that names a label file but reaches this transform without its
+    map means the transform sits before ``LoadAnnotations``: that is refused.
+
+    Required keys: ``gt_seg_map`` and ``seg_map_path`` when the sample has a
+    label file; none otherwise.
 
     Args:
         num_classes (int): Valid labels are ``0 .. num_classes - 1``.
@@ -22,6 +29,13 @@ class CheckSegLabelRange(BaseTransform):
         self.ignore_index = ignore_index
 
     def transform(self, results: dict) -> dict:
+        if 'gt_seg_map' not in results:
+            if results.get('seg_map_path') is not None:
+                raise KeyError(
+                    f"CheckSegLabelRange got label file "
+                    f"'{results['seg_map_path']}' but no loaded label map: "
+                    'put it after LoadAnnotations in the pipeline')
+            return results  # inference: nothing to check
         values = np.unique(results['gt_seg_map'])
         bad = values[(values >= self.num_classes)
                      & (values != self.ignore_index)]
