@@ -1,12 +1,13 @@
-from .runner_setup import (add_runner_args, build_runner, config_scope,
-                           data_loaders_for, dump_detection_results,
-                           enable_amp, load_config, parse_runner_args,
-                           set_resume, set_test_outputs, set_tta,
-                           shutdown_distributed)
+"""Inference: our configs through mmseg's / mmdet's own entry points, the
+demos' predict-and-paint loop."""
+from .inference import (CheckpointMismatchError, build_inferencer,
+                        check_checkpoint_fits, config_dataset_meta,
+                        init_inference_model)
+from .predictor import (Predictor, list_images, read_image, write_image,
+                        write_panoptic_json)
 
 __all__ = [
-    'add_runner_args', 'build_runner', 'config_scope', 'data_loaders_for',
-    'dump_detection_results', 'enable_amp', 'load_config',
-    'parse_runner_args', 'set_resume', 'set_test_outputs', 'set_tta',
-    'shutdown_distributed'
+    'CheckpointMismatchError', 'Predictor', 'build_inferencer',
+    'check_checkpoint_fits', 'config_dataset_meta', 'init_inference_model',
+    'list_images', 'read_image', 'write_image', 'write_panoptic_json'
 ]

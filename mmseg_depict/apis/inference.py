@@ -1,0 +1,226 @@
+"""Run any config of ours through mmseg's or mmdet's own inference entry
+points, with the checks a user needs before trusting the output.
+
+The config's ``default_scope`` decides the tool set: ``mmseg`` configs go
+through ``mmseg.apis.init_model`` / ``MMSegInferencer`` (semantic label
+maps), ``mmdet`` configs through ``mmdet.apis.init_detector`` /
+``DetInferencer`` (panoptic maps). Two gaps of those entry points are closed
+here:
+
+* a checkpoint whose tensors do not fit the config (most often: trained for
+  another number of classes) is only a warning in mmengine, and the model
+  then predicts with random weights; here it is an error naming the
+  checkpoint, the keys and the class counts;
+* without a checkpoint, or with one that lacks ``meta.dataset_meta``, the
+  inferencers fall back to Cityscapes / COCO class names; here the names
+  and palette come from the config's test dataset instead.
+"""
+import copy
+import os.path as osp
+from pathlib import Path
+from typing import Optional, Tuple, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope, init_default_scope
+from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint
+
+from ..engine.runner_setup import config_scope
+
+ConfigLike = Union[str, Path, Config]
+
+
+class CheckpointMismatchError(ValueError):
+    """The checkpoint's tensors do not fit the model the config builds."""
+
+
+def load_inference_config(config: ConfigLike) -> Config:
+    """A config file (or a copy of a ``Config``) with its scope checked."""
+    if isinstance(config, Config):
+        return copy.deepcopy(config)
+    path = str(config)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
+    cfg = Config.fromfile(path)
+    config_scope(cfg)
+    return cfg
+
+
+def config_dataset_meta(cfg: Config) -> dict:
+    """``classes``, ``palette`` (and for panoptic datasets the thing / stuff
+    split) of the config's test dataset, read without touching its files.
+
+    Args:
+        cfg (Config): A config with ``test_dataloader.dataset``.
+
+    Returns:
+        dict: The dataset's ``metainfo`` (lists, ready for a checkpoint).
+    """
+    scope = config_scope(cfg)
+    registry = __import__(f'{scope}.registry', fromlist=['DATASETS']).DATASETS
+    dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+    # Wrappers (e.g. ConcatDataset) keep the real dataset one level down.
+    while 'dataset' in dataset_cfg and 'type' not in dataset_cfg.get(
+            'metainfo', {}):
+        if dataset_cfg['type'] in ('ConcatDataset', 'RepeatDataset',
+                                   'ClassBalancedDataset'):
+            dataset_cfg = dataset_cfg['dataset']
+        else:
+            break
+    dataset_cfg['lazy_init'] = True
+    with DefaultScope.overwrite_default_scope(scope):
+        metainfo = registry.build(dataset_cfg).metainfo
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in metainfo.items()
+        if key in ('classes', 'palette', 'thing_classes', 'stuff_classes')
+    }
+
+
+def model_num_classes(model: torch.nn.Module) -> Optional[int]:
+    """Number of classes the model predicts (semantic or panoptic)."""
+    head = getattr(model, 'decode_head', None)
+    if head is not None:
+        return int(head.num_classes)
+    head = getattr(model, 'panoptic_head', None) or getattr(
+        model, 'bbox_head', None)
+    if head is not None and hasattr(head, 'num_things_classes'):
+        return int(head.num_things_classes + head.num_stuff_classes)
+    return None
+
+
+def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str) -> dict:
+    """Refuse a checkpoint that mmengine would load only in part.
+
+    Args:
+        model (nn.Module): The model built from the config.
+        checkpoint (str): Checkpoint file.
+
+    Returns:
+        dict: The checkpoint's ``meta`` (empty if it has none).
+
+    Raises:
+        CheckpointMismatchError: If a tensor's shape differs from the
+            model's, or the checkpoint has none of the model's keys. The
+            message names the checkpoint, up to five keys with both shapes
+            and, where they differ, both class counts.
+    """
+    loaded = _load_checkpoint(checkpoint, map_location='cpu')
+    state = loaded.get('state_dict', loaded)
+    meta = loaded.get('meta') or {}
+    state = {k[7:] if k.startswith('module.') else k: v
+             for k, v in state.items()}
+    expected = model.state_dict()
+    shared = [k for k in state if k in expected]
+    num_classes = model_num_classes(model)
+    trained_classes = len((meta.get('dataset_meta') or {}).get('classes')
+                          or []) or None
+    if not shared:
+        raise CheckpointMismatchError(
+            f"checkpoint '{checkpoint}' has none of the model's parameters "
+            f'(its first keys: {list(state)[:3]}); a release checkpoint must '
+            'be converted first (tools/model_converters/)')
+    mismatched = [(k, tuple(state[k].shape), tuple(expected[k].shape))
+                  for k in shared if state[k].shape != expected[k].shape]
+    if not mismatched and (trained_classes is None or num_classes is None
+                           or trained_classes == num_classes):
+        return meta
+    classes = ''
+    if num_classes is not None:
+        found = f'{trained_classes} classes' if trained_classes else \
+            'another number of classes'
+        classes = (f'; the checkpoint was trained for {found}, the config '
+                   f'sets num_classes={num_classes}')
+    listed = ', '.join(f'{k}: checkpoint {a} vs model {b}'
+                       for k, a, b in mismatched[:5])
+    more = f' (and {len(mismatched) - 5} more)' if len(mismatched) > 5 else ''
+    raise CheckpointMismatchError(
+        f"checkpoint '{checkpoint}' does not fit the config's model"
+        f"{': ' + listed + more if listed else ''}{classes}")
+
+
+def _set_dataset_meta(model: torch.nn.Module, cfg: Config,
+                      checkpoint_meta: Optional[dict]) -> None:
+    """The checkpoint's class names and palette, else the config's; for
+    mmdet the config's palette first, as ``init_detector`` orders them."""
+    meta = (checkpoint_meta or {}).get('dataset_meta')
+    meta = {k.lower(): v for k, v in meta.items()} if meta else \
+        config_dataset_meta(cfg)
+    current = getattr(model, 'dataset_meta', None) or {}
+    if config_scope(cfg) == 'mmdet' and 'palette' in current:
+        meta['palette'] = current['palette']
+    meta.setdefault('palette', current.get('palette', 'random'))
+    model.dataset_meta = meta
+
+
+def init_inference_model(config: ConfigLike,
+                         checkpoint: Optional[str] = None,
+                         device: str = 'cpu') -> Tuple[torch.nn.Module, str]:
+    """Build a model with mmseg's ``init_model`` or mmdet's
+    ``init_detector``, whichever the config's scope asks for.
+
+    Args:
+        config (str | Path | Config): Config file or object.
+        checkpoint (str, optional): Checkpoint to load; ``None`` keeps the
+            initial weights.
+        device (str): Torch device. Default: ``'cpu'``.
+
+    Returns:
+        tuple[nn.Module, str]: The model in eval mode (``model.cfg`` and
+        ``model.dataset_meta`` set) and its scope, ``'mmseg'`` or
+        ``'mmdet'``.
+    """
+    cfg = load_inference_config(config)
+    scope = config_scope(cfg)
+    init_default_scope(scope)
+    if scope == 'mmseg':
+        from mmseg.apis import init_model
+        model = init_model(cfg, None, device=device)
+    else:
+        from mmdet.apis import init_detector
+        model = init_detector(cfg, None, device=device)
+    meta = None
+    if checkpoint is not None:
+        # Checked before loading: mmengine would load a partial fit with
+        # only a warning.
+        meta = check_checkpoint_fits(model, checkpoint)
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    _set_dataset_meta(model, model.cfg, meta)
+    return model, scope
+
+
+def build_inferencer(config: ConfigLike,
+                     checkpoint: Optional[str] = None,
+                     device: str = 'cpu'):
+    """``MMSegInferencer`` or ``DetInferencer`` for the config.
+
+    Args:
+        config (str | Path | Config): Config file or object.
+        checkpoint (str, optional): Checkpoint to load, checked against the
+            config first (:func:`check_checkpoint_fits`).
+        device (str): Torch device. Default: ``'cpu'``.
+
+    Returns:
+        The inferencer; its ``model.dataset_meta`` names the classes of the
+        checkpoint's dataset, or of the config's test dataset if the
+        checkpoint does not record them.
+    """
+    cfg = load_inference_config(config)
+    scope = config_scope(cfg)
+    init_default_scope(scope)
+    if scope == 'mmseg':
+        from mmseg.apis import MMSegInferencer
+        inferencer = MMSegInferencer(
+            model=cfg, weights=checkpoint, device=device)
+    else:
+        from mmdet.apis import DetInferencer
+        inferencer = DetInferencer(
+            model=cfg, weights=checkpoint, device=device, show_progress=False)
+    meta = None
+    if checkpoint is not None:
+        meta = check_checkpoint_fits(inferencer.model, checkpoint)
+    _set_dataset_meta(inferencer.model, cfg, meta)
+    if scope == 'mmdet':
+        # DetInferencer hands its visualizer the meta once, at start-up.
+        inferencer.visualizer.dataset_meta = inferencer.model.dataset_meta
+    return inferencer

@@ -1,0 +1,193 @@
+"""ONNX export of semantic segmentors, checked in onnxruntime.
+
+The exported graph is what a user of the model wants from one image:
+
+* input ``image``: float32 (N, 3, H, W), RGB, values 0..255 — a decoded
+  image, channels first; the config's mean / std normalisation is inside
+  the graph;
+* outputs ``seg_logits``: float32 (N, K, H, W), the decode head's logits
+  already resized to the input size (bilinear, as mmseg's ``predict``), and
+  ``seg_map``: int64 (N, H, W), their argmax — the label map.
+
+It is one whole-image forward pass (``EncoderDecoder.encode_decode``): a
+sliding-window test (``test_cfg.mode='slide'``) is a loop outside the
+network; export at the window size (``test_cfg.crop_size``) and slide over
+larger images in the application, as mmseg does.
+
+The exporter is torch's own (``torch.onnx.export(dynamo=True)``, opset 18):
+mmdeploy 1.3.1, the last release, rewrites torch internals of the 2.0 era
+and does not run on torch 2.13 (see docs in the README's deployment section).
+"""
+import os
+import os.path as osp
+import tempfile
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+#: Opset of the exported graphs (GridSample, Resize with antialias off).
+OPSET = 18
+
+
+class ExportShapeError(ValueError):
+    """The export shape is one the network cannot take."""
+
+
+class SegmentorForExport(nn.Module):
+    """image (N, 3, H, W) RGB 0..255 -> (seg_logits, seg_map).
+
+    Args:
+        segmentor (nn.Module): An mmseg ``EncoderDecoder`` in eval mode.
+    """
+
+    def __init__(self, segmentor: nn.Module) -> None:
+        super().__init__()
+        self.segmentor = segmentor
+        preprocessor = segmentor.data_preprocessor
+        self.register_buffer('mean', preprocessor.mean.detach().clone())
+        self.register_buffer('std', preprocessor.std.detach().clone())
+
+    def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Args:
+            image (Tensor): (N, 3, H, W) float RGB in 0..255.
+
+        Returns:
+            tuple[Tensor, Tensor]: logits (N, K, H, W) and labels (N, H, W).
+        """
+        # The preprocessor's bgr_to_rgb serves images read by cv2 (BGR);
+        # the exported graph takes RGB, so only the normalisation is kept.
+        inputs = (image - self.mean) / self.std
+        shape = (image.shape[2], image.shape[3])
+        metas = [dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
+                 ] * image.shape[0]
+        logits = self.segmentor.encode_decode(inputs, metas)
+        return logits, logits.argmax(dim=1)
+
+
+def shape_divisor(cfg) -> int:
+    """The factor every exported side must be a multiple of: the ViT patch
+    size, else 32 (the deepest stride of ResNet / Swin pyramids)."""
+    backbone = cfg.model.backbone
+    if 'patch_size' in backbone and 'VisionTransformer' in backbone.type:
+        return int(backbone.patch_size)
+    return 32
+
+
+def check_export_shape(cfg, shape: Sequence[int]) -> Tuple[int, int]:
+    """(H, W) if the network takes it, else :class:`ExportShapeError`."""
+    if len(shape) != 2:
+        raise ExportShapeError(f'--shape {list(shape)}: expected two values, '
+                               'H W')
+    divisor = shape_divisor(cfg)
+    bad = [s for s in shape if s <= 0 or s % divisor]
+    if bad:
+        raise ExportShapeError(
+            f'--shape {shape[0]} {shape[1]}: {bad[0]} is not a positive '
+            f'multiple of {divisor} (the {cfg.model.backbone.type} '
+            f'{"patch size" if divisor != 32 else "output stride"}); e.g. '
+            f'{max(divisor, shape[0] // divisor * divisor)} '
+            f'{max(divisor, shape[1] // divisor * divisor)}')
+    return int(shape[0]), int(shape[1])
+
+
+def export_onnx(segmentor: nn.Module,
+                out_file: str,
+                shape: Tuple[int, int],
+                dynamic: bool = False) -> None:
+    """Export to ``out_file`` (written under a temporary name, renamed when
+    complete).
+
+    Args:
+        segmentor (nn.Module): mmseg segmentor in eval mode, on the CPU.
+        out_file (str): Destination ``.onnx`` file.
+        shape (tuple[int, int]): (H, W) of the example input.
+        dynamic (bool): Batch size, height and width as graph dimensions
+            (sides must stay multiples of :func:`shape_divisor`).
+    """
+    module = SegmentorForExport(segmentor).eval()
+    example = torch.rand(1, 3, *shape) * 255
+    dynamic_shapes = None
+    if dynamic:
+        dim = torch.export.Dim
+        dynamic_shapes = {
+            'image': {
+                0: dim('batch', min=1, max=64),
+                2: dim.AUTO,
+                3: dim.AUTO
+            }
+        }
+    folder = osp.dirname(osp.abspath(out_file))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix='.onnx-export-') as tmp:
+        partial = osp.join(tmp, osp.basename(out_file))
+        with torch.no_grad():
+            program = torch.onnx.export(
+                module, (example, ),
+                input_names=['image'],
+                output_names=['seg_logits', 'seg_map'],
+                dynamic_shapes=dynamic_shapes,
+                opset_version=OPSET,
+                dynamo=True,
+                verbose=False)
+        program.save(partial)
+        extra = [n for n in os.listdir(tmp) if n != osp.basename(out_file)]
+        if extra:
+            raise RuntimeError(
+                f'the export of {out_file} needs external data files '
+                f'({extra}); not supported')
+        os.replace(partial, out_file)
+
+
+def onnxruntime_session(onnx_file: str, threads: int = 2):
+    """An onnxruntime CPU session with ``threads`` intra-op threads."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = \
+        ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(
+        onnx_file, options, providers=['CPUExecutionProvider'])
+
+
+def compare_with_onnxruntime(segmentor: nn.Module,
+                             onnx_file: str,
+                             shape: Tuple[int, int],
+                             batch: int = 1,
+                             seed: int = 0) -> Dict[str, float]:
+    """Run the same random image through PyTorch and onnxruntime.
+
+    Returns:
+        dict: ``max_abs_diff`` of the logits, ``argmax_agreement`` (fraction
+        of pixels with the same label) and the logits' ``max_abs``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    image = torch.rand(batch, 3, *shape, generator=generator) * 255
+    with torch.no_grad():
+        logits, labels = SegmentorForExport(segmentor).eval()(image)
+    session = onnxruntime_session(onnx_file)
+    ort_logits, ort_labels = session.run(None, {'image': image.numpy()})
+    return dict(
+        max_abs_diff=float(np.abs(ort_logits - logits.numpy()).max()),
+        argmax_agreement=float((ort_labels == labels.numpy()).mean()),
+        max_abs=float(np.abs(logits.numpy()).max()))
+
+
+def random_weights_segmentor(config, device: str = 'cpu',
+                             seed: Optional[int] = 0) -> nn.Module:
+    """The config's segmentor with initial (random) weights, in eval mode,
+    nothing read from disk."""
+    from .inference import init_inference_model, load_inference_config
+    cfg = load_inference_config(config)
+    cfg.model.pretrained = None
+    cfg.model.backbone.init_cfg = None
+    if seed is not None:
+        torch.manual_seed(seed)
+    model, scope = init_inference_model(cfg, None, device)
+    if scope != 'mmseg':
+        raise ValueError('ONNX export covers semantic (mmseg) configs; this '
+                         f'one is {scope}')
+    model.init_weights()
+    return model.eval()

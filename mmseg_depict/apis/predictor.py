@@ -1,0 +1,177 @@
+"""Predict and paint one image at a time, for semantic and panoptic configs
+alike: what ``demo/image_demo.py`` and ``demo/video_demo.py`` share."""
+import json
+import os
+import os.path as osp
+from typing import List, Optional, Tuple
+
+import cv2
+import numpy as np
+from mmengine.fileio import put, put_text
+
+from ..utils.panoptic_ids import id2rgb, segment_bbox
+from .inference import ConfigLike, build_inferencer
+
+#: File endings read as images when the input is a folder.
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+
+
+def read_image(path: str) -> np.ndarray:
+    """An image file as (H, W, 3) uint8 BGR, or an error naming the file."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f"image file '{path}' does not exist")
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"'{path}' is not an image OpenCV can decode "
+                         f'(expected e.g. {", ".join(IMAGE_SUFFIXES[:4])})')
+    return image
+
+
+def list_images(source: str) -> List[str]:
+    """An image file, or the image files of a folder (sorted, recursive).
+
+    Every file is checked to be a readable image format before any
+    prediction runs, so a bad file stops the run before anything is written.
+    """
+    if osp.isdir(source):
+        paths = sorted(
+            osp.join(folder, name) for folder, _, names in os.walk(source)
+            for name in names
+            if name.lower().endswith(IMAGE_SUFFIXES))
+        if not paths:
+            raise FileNotFoundError(
+                f"folder '{source}' holds no image files "
+                f'(looked for {", ".join(IMAGE_SUFFIXES)})')
+    elif osp.isfile(source):
+        paths = [source]
+    else:
+        raise FileNotFoundError(f"input '{source}' does not exist")
+    for path in paths:
+        if not cv2.haveImageReader(path):
+            raise ValueError(f"'{path}' is not an image OpenCV can decode "
+                             f'(expected e.g. {", ".join(IMAGE_SUFFIXES[:4])})')
+    return paths
+
+
+def write_image(path: str, image: np.ndarray) -> None:
+    """``cv2`` encoding, then an all-or-nothing write (temp file + rename)."""
+    ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image)
+    if not ok:
+        raise ValueError(f"could not encode an image for '{path}'")
+    put(encoded.tobytes(), path)
+
+
+class Predictor:
+    """A config (and checkpoint) ready to predict and paint images.
+
+    Args:
+        config (str | Path | Config): Semantic (``mmseg`` scope) or panoptic
+            (``mmdet`` scope) config.
+        checkpoint (str, optional): Trained weights; checked against the
+            config before use.
+        device (str): Torch device. Default: ``'cpu'``.
+        opacity (float): Weight of the painted classes over the image, in
+            (0, 1]. Default: 0.5.
+    """
+
+    def __init__(self,
+                 config: ConfigLike,
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 opacity: float = 0.5) -> None:
+        if not 0 < opacity <= 1:
+            raise ValueError(f'opacity={opacity}: expected a value in (0, 1]')
+        self.inferencer = build_inferencer(config, checkpoint, device)
+        self.scope = self.inferencer.cfg.get('default_scope', 'mmseg')
+        self.visualizer = self.inferencer.visualizer
+        meta = self.inferencer.model.dataset_meta
+        if self.scope == 'mmseg':
+            self.visualizer.set_dataset_meta(meta['classes'], meta['palette'])
+        else:
+            self.visualizer.dataset_meta = meta
+        self.visualizer.alpha = opacity
+
+    @property
+    def classes(self) -> Tuple[str, ...]:
+        return tuple(self.inferencer.model.dataset_meta['classes'])
+
+    @property
+    def is_panoptic(self) -> bool:
+        return self.scope == 'mmdet'
+
+    def predict(self, image: np.ndarray):
+        """One BGR image -> its ``SegDataSample`` / ``DetDataSample``."""
+        kwargs = dict(no_save_vis=True, no_save_pred=True) \
+            if self.is_panoptic else {}
+        result = self.inferencer(image, return_datasamples=True, **kwargs)
+        if isinstance(result, dict):  # DetInferencer
+            result = result['predictions']
+        return result[0] if isinstance(result, list) else result
+
+    def paint(self, image: np.ndarray, sample) -> np.ndarray:
+        """The prediction painted over a BGR image; returns BGR."""
+        self.visualizer.add_datasample(
+            'prediction',
+            np.ascontiguousarray(image[..., ::-1]),
+            data_sample=sample,
+            draw_gt=False,
+            draw_pred=True)
+        return np.ascontiguousarray(self.visualizer.get_image()[..., ::-1])
+
+    def label_map(self, sample) -> np.ndarray:
+        """Semantic prediction as a label PNG's array (class indices)."""
+        if self.is_panoptic:
+            raise ValueError('label maps are for semantic configs; this '
+                             'config is panoptic (use the panoptic output)')
+        labels = sample.pred_sem_seg.data[0].cpu().numpy()
+        return labels.astype(np.uint8 if len(self.classes) <= 256 else
+                             np.uint16)
+
+    def panoptic_segments(self, sample) -> Tuple[np.ndarray, List[dict]]:
+        """Panoptic prediction in the COCO panoptic format.
+
+        Returns:
+            tuple: (H, W, 3) uint8 RGB PNG array (``id = R + 256 G +
+            256^2 B``, 0 = void) and its ``segments_info`` list, with
+            ``category_id`` = index into :attr:`classes`.
+        """
+        if not self.is_panoptic:
+            raise ValueError('panoptic output is for panoptic configs; this '
+                             'config is semantic (use the label output)')
+        from mmdet.evaluation.functional import INSTANCE_OFFSET
+        panoptic = sample.pred_panoptic_seg.sem_seg[0].cpu().numpy()
+        things = set(self.inferencer.model.dataset_meta.get(
+            'thing_classes', ()))
+        ids = np.zeros(panoptic.shape, dtype=np.int64)
+        segments = []
+        for value in np.unique(panoptic):
+            label = int(value % INSTANCE_OFFSET)
+            if label >= len(self.classes):  # void
+                continue
+            mask = panoptic == value
+            segment_id = len(segments) + 1
+            ids[mask] = segment_id
+            segments.append(
+                dict(id=segment_id, category_id=label,
+                     iscrowd=0, area=int(mask.sum()),
+                     bbox=segment_bbox(mask),
+                     isthing=int(self.classes[label] in things)))
+        return id2rgb(ids), segments
+
+    def panoptic_categories(self) -> List[dict]:
+        """The ``categories`` list of a COCO panoptic JSON."""
+        things = set(self.inferencer.model.dataset_meta.get(
+            'thing_classes', ()))
+        return [dict(id=i, name=name, isthing=int(name in things))
+                for i, name in enumerate(self.classes)]
+
+
+def write_panoptic_json(path: str, images: List[dict],
+                        annotations: List[dict],
+                        categories: List[dict]) -> None:
+    """COCO panoptic JSON (``images``, ``annotations``, ``categories``),
+    written all-or-nothing."""
+    put_text(
+        json.dumps(
+            dict(images=images, annotations=annotations,
+                 categories=categories)), path)
