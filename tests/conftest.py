@@ -154,6 +154,26 @@ def shrink_mmdet_config(cfg: Config, data_root: str,
     return cfg
 
 
+def shrink_for_inference(cfg: Config) -> Config:
+    """A config's inference at test size: the test pipelines' scales, the
+    sliding window and the ViT grid become ``CROP`` sized; no pretrained
+    weights. Every transform stays."""
+    crop = (CROP, CROP)
+    _shrink_det_pipeline(cfg.test_dataloader.dataset.pipeline, crop)
+    if 'test_pipeline' in cfg:  # what mmseg's inference_model reads
+        _shrink_det_pipeline(cfg.test_pipeline, crop)
+    if 'pretrained' in cfg.model:
+        cfg.model.pretrained = None
+    cfg.model.backbone.init_cfg = None
+    if 'img_size' in cfg.model.backbone:  # ViT
+        cfg.model.backbone.img_size = crop
+    test_cfg = cfg.model.get('test_cfg') or {}
+    if test_cfg.get('mode') == 'slide':
+        test_cfg.crop_size = crop
+        test_cfg.stride = (CROP // 2, CROP // 2)
+    return cfg
+
+
 def write_config(cfg: Config, path: str) -> str:
     cfg.dump(path)
     return path

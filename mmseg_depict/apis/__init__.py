@@ -2,12 +2,13 @@
 demos' predict-and-paint loop."""
 from .inference import (CheckpointMismatchError, build_inferencer,
                         check_checkpoint_fits, config_dataset_meta,
-                        init_inference_model)
+                        init_inference_model, load_inference_config)
 from .predictor import (Predictor, list_images, read_image, write_image,
                         write_panoptic_json)
 
 __all__ = [
     'CheckpointMismatchError', 'Predictor', 'build_inferencer',
     'check_checkpoint_fits', 'config_dataset_meta', 'init_inference_model',
+    'load_inference_config',
     'list_images', 'read_image', 'write_image', 'write_panoptic_json'
 ]

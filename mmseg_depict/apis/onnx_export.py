@@ -14,10 +14,15 @@ sliding-window test (``test_cfg.mode='slide'``) is a loop outside the
 network; export at the window size (``test_cfg.crop_size``) and slide over
 larger images in the application, as mmseg does.
 
-The exporter is torch's own (``torch.onnx.export(dynamo=True)``, opset 18):
-mmdeploy 1.3.1, the last release, rewrites torch internals of the 2.0 era
-and does not run on torch 2.13 (see docs in the README's deployment section).
+The exporters are torch's own: ``torch.export``-based
+(``torch.onnx.export(dynamo=True)``) for every network it can trace, and the
+TorchScript tracer (``dynamo=False``) for networks with mmcv's
+``MultiScaleDeformableAttention`` (Mask2Former's pixel decoder): its CPU path
+turns feature shapes into tensors and reads them back as numbers, which
+``torch.export`` refuses as data-dependent while the tracer records them as
+constants — so those graphs have a fixed input shape.
 """
+import logging
 import os
 import os.path as osp
 import tempfile
@@ -25,10 +30,13 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmengine.logging import MMLogger
 from torch import nn
 
 #: Opset of the exported graphs (GridSample, Resize with antialias off).
 OPSET = 18
+#: The TorchScript exporter's newest opset.
+TORCHSCRIPT_OPSET = 17
 
 
 class ExportShapeError(ValueError):
@@ -92,10 +100,19 @@ def check_export_shape(cfg, shape: Sequence[int]) -> Tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
+def needs_torchscript_exporter(segmentor: nn.Module) -> bool:
+    """True for networks ``torch.export`` cannot trace (mmcv's deformable
+    attention reads tensor shapes back as numbers)."""
+    from mmcv.ops import MultiScaleDeformableAttention
+    return any(
+        isinstance(m, MultiScaleDeformableAttention)
+        for m in segmentor.modules())
+
+
 def export_onnx(segmentor: nn.Module,
                 out_file: str,
                 shape: Tuple[int, int],
-                dynamic: bool = False) -> None:
+                dynamic: bool = False) -> str:
     """Export to ``out_file`` (written under a temporary name, renamed when
     complete).
 
@@ -105,39 +122,52 @@ def export_onnx(segmentor: nn.Module,
         shape (tuple[int, int]): (H, W) of the example input.
         dynamic (bool): Batch size, height and width as graph dimensions
             (sides must stay multiples of :func:`shape_divisor`).
+
+    Returns:
+        str: The exporter used, ``'dynamo'`` or ``'torchscript'``.
     """
     module = SegmentorForExport(segmentor).eval()
-    example = torch.rand(1, 3, *shape) * 255
+    torchscript = needs_torchscript_exporter(segmentor)
+    if torchscript and dynamic:
+        raise ValueError(
+            '--dynamic: this network (MultiScaleDeformableAttention) is '
+            'exported by the TorchScript tracer, which fixes the input '
+            'shape; export once per shape instead')
+    # A batch of 1 would be specialised as a constant by torch.export.
+    example = torch.rand(2 if dynamic else 1, 3, *shape) * 255
     dynamic_shapes = None
     if dynamic:
-        dim = torch.export.Dim
-        dynamic_shapes = {
-            'image': {
-                0: dim('batch', min=1, max=64),
-                2: dim.AUTO,
-                3: dim.AUTO
-            }
-        }
+        auto = torch.export.Dim.AUTO
+        dynamic_shapes = {'image': {0: auto, 2: auto, 3: auto}}
     folder = osp.dirname(osp.abspath(out_file))
     os.makedirs(folder, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix='.onnx-export-') as tmp:
         partial = osp.join(tmp, osp.basename(out_file))
+        names = dict(
+            input_names=['image'], output_names=['seg_logits', 'seg_map'])
         with torch.no_grad():
-            program = torch.onnx.export(
-                module, (example, ),
-                input_names=['image'],
-                output_names=['seg_logits', 'seg_map'],
-                dynamic_shapes=dynamic_shapes,
-                opset_version=OPSET,
-                dynamo=True,
-                verbose=False)
-        program.save(partial)
+            if torchscript:
+                torch.onnx.export(
+                    module, (example, ),
+                    partial,
+                    opset_version=TORCHSCRIPT_OPSET,
+                    dynamo=False,
+                    **names)
+            else:
+                torch.onnx.export(
+                    module, (example, ),
+                    dynamic_shapes=dynamic_shapes,
+                    opset_version=OPSET,
+                    dynamo=True,
+                    verbose=False,
+                    **names).save(partial)
         extra = [n for n in os.listdir(tmp) if n != osp.basename(out_file)]
         if extra:
             raise RuntimeError(
                 f'the export of {out_file} needs external data files '
                 f'({extra}); not supported')
         os.replace(partial, out_file)
+    return 'torchscript' if torchscript else 'dynamo'
 
 
 def onnxruntime_session(onnx_file: str, threads: int = 2):
@@ -189,5 +219,11 @@ def random_weights_segmentor(config, device: str = 'cpu',
     if scope != 'mmseg':
         raise ValueError('ONNX export covers semantic (mmseg) configs; this '
                          f'one is {scope}')
-    model.init_weights()
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
     return model.eval()
