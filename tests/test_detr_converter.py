@@ -12,6 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
+from mmseg_depict.engine import safe_torch_load
 from mmseg_depict.models.utils import UnknownCheckpointLayout
 from mmseg_depict.models.utils import convert_detr_panoptic
 from .conftest import CONFIGS, run_tool
@@ -37,6 +38,9 @@ def test_converted_model_reproduces_source(tmp_path):
     torch.save(dict(model=source.state_dict()), src)
     proc = run_tool(['tools/model_converters/detr2mmdet.py', src, dst])
     assert 'ResNet-50' in proc.stdout and '100 queries' in proc.stdout
+    dataset_meta = safe_torch_load(dst)['meta']['dataset_meta']
+    assert dataset_meta['classes'][0] == 'person'  # COCO panoptic, 133
+    assert len(dataset_meta['thing_classes']) == 80
 
     init_default_scope('mmdet')
     cfg = Config.fromfile(osp.join(CONFIGS, CONFIG))

@@ -9,6 +9,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
+from mmseg_depict.engine import safe_torch_load
 from .conftest import CONFIGS, run_tool
 from .segmenter_reference import Segmenter
 
@@ -52,6 +53,10 @@ def test_depict_checkpoint_reproduces_source_logits(tmp_path, mode,
         str(IMG)
     ])
     assert f'DEPICT-{mode.upper()}' in proc.stdout
+    # 150 classes: ADE20K's names and palette, for the inferencers.
+    dataset_meta = safe_torch_load(dst)['meta']['dataset_meta']
+    assert dataset_meta['classes'][:2] == ['wall', 'building']
+    assert len(dataset_meta['palette']) == K
     model = our_model(mode, distilled)
     load_checkpoint(model, dst, strict=True)
     img = torch.randn(2, 3, IMG, IMG)

@@ -1,16 +1,22 @@
 """Convert a DEPICT / Segmenter training checkpoint for our DEPICT configs.
 
     python tools/model_converters/depict2mmseg.py SRC DST [--img-size 512 512]
+        [--dataset ade20k|cityscapes|pascal_context_59]
 
 SRC holds ``model`` (``encoder.*`` timm-style ViT, ``decoder.*`` in the SA or
 CA layout, detected from the keys). The position embedding is resized to the
-config's training grid (``--img-size`` / ``--patch-size``). DeiT-distilled
+config's training grid (``--img-size`` / ``--patch-size``). DST records the
+dataset's class names and palette (``meta.dataset_meta``; ``--dataset``,
+else the dataset with the checkpoint's number of classes) for the
+inferencers. DeiT-distilled
 encoders need ``backbone=dict(type='DistilledVisionTransformer', ...)``.
 """
 import argparse
 
 from mmengine.runner.checkpoint import save_checkpoint
 
+from mmseg_depict.datasets.metainfo import (DATASETS, dataset_meta,
+                                            semantic_dataset_for)
 from mmseg_depict.engine import safe_torch_load
 from mmseg_depict.models.utils import convert_depict
 
@@ -27,6 +33,11 @@ def parse_args(argv=None):
         metavar=('H', 'W'),
         help="the config's backbone img_size (training crop)")
     parser.add_argument('--patch-size', type=int, default=16)
+    parser.add_argument(
+        '--dataset',
+        choices=[n for n, spec in DATASETS.items() if spec[0] == 'mmseg'],
+        help='dataset the checkpoint was trained on (default: the one with '
+        "the checkpoint's number of classes)")
     return parser.parse_args(argv)
 
 
@@ -36,8 +47,20 @@ def main(argv=None):
     model_state = source.get('model', source)
     grid = tuple(s // args.patch_size for s in args.img_size)
     state_dict, info = convert_depict(model_state, grid)
+    dataset = args.dataset or semantic_dataset_for(info['num_classes'])
+    if dataset is None:
+        raise ValueError(
+            f"{args.src}: no known dataset has {info['num_classes']} classes; "
+            'name it with --dataset')
+    meta = dataset_meta(dataset)
+    if len(meta['classes']) != info['num_classes']:
+        raise ValueError(
+            f"{args.src} has {info['num_classes']} classes, --dataset "
+            f"{dataset} has {len(meta['classes'])}")
     save_checkpoint(
-        dict(state_dict=state_dict, meta=dict(converted_from=args.src, **info)),
+        dict(
+            state_dict=state_dict,
+            meta=dict(converted_from=args.src, dataset_meta=meta, **info)),
         args.dst)
     backbone = ('DistilledVisionTransformer'
                 if info['distilled'] else 'VisionTransformer')
@@ -45,7 +68,7 @@ def main(argv=None):
           f"(embed_dims={info['embed_dims']}, num_layers={info['num_layers']}), "
           f"{info['decoder_layers']} self + {info['cross_layers']} cross "
           f"decoder layers, num_classes={info['num_classes']}, pos_embed "
-          f'grid {grid[0]}x{grid[1]}')
+          f'grid {grid[0]}x{grid[1]}, classes of {dataset}')
 
 
 if __name__ == '__main__':
