@@ -78,6 +78,10 @@ def shrink_config(cfg: Config,
         loader.persistent_workers = False
         loader.dataset.data_root = data_root
         shrink_pipeline(loader.dataset.pipeline)
+    for key in ('train_pipeline', 'test_pipeline', 'tta_pipeline'):
+        # Top-level copies: mmseg's inference_model reads test_pipeline.
+        if key in cfg:
+            shrink_pipeline(cfg[key])
     cfg.model.pretrained = None
     cfg.model.backbone.init_cfg = None
     cfg.model.data_preprocessor.size = crop

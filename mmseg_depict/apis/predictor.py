@@ -110,6 +110,9 @@ class Predictor:
 
     def paint(self, image: np.ndarray, sample) -> np.ndarray:
         """The prediction painted over a BGR image; returns BGR."""
+        if self.is_panoptic and not self.panoptic_segments(sample)[1]:
+            # Nothing but void: mmdet's visualizer cannot stack zero masks.
+            return image.copy()
         self.visualizer.add_datasample(
             'prediction',
             np.ascontiguousarray(image[..., ::-1]),

@@ -1,0 +1,218 @@
+"""Trained checkpoints through mmseg's / mmdet's inferencers and our demos:
+class names from the checkpoint, painted images, label / panoptic files,
+a video, and clear errors for bad input with nothing written."""
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmseg_depict.apis import CheckpointMismatchError, Predictor
+from mmseg_depict.datasets.metainfo import dataset_meta
+from mmseg_depict.datasets.synthetic.scenes import render_scene
+from mmseg_depict.utils.panoptic_ids import rgb2id
+from .conftest import LAYOUT_SIZES, ROOT, run_tool
+
+#: layout -> the dataset whose names a checkpoint trained on it carries.
+LAYOUT_DATASETS = {
+    'ade20k': 'ade20k',
+    'cityscapes': 'cityscapes',
+    'pascal_context': 'pascal_context_59',
+    'coco_panoptic': 'coco_panoptic',
+    'ade20k_panoptic': 'ade20k_panoptic',
+    'cityscapes_panoptic': 'cityscapes_panoptic',
+}
+
+
+def write_scenes(folder: str, count: int, size=(64, 80), seed=3) -> list:
+    """Generated street scenes as JPEG files."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for i in range(count):
+        image, _ = render_scene(np.random.default_rng([seed, i]), *size)
+        paths.append(osp.join(folder, f'scene_{i}.jpg'))
+        cv2.imwrite(paths[-1], image[..., ::-1])
+    return paths
+
+
+def checkpoint_of(work_dir: str) -> str:
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def listing(folder: str) -> list:
+    return sorted(
+        osp.relpath(osp.join(d, n), folder) for d, _, names in os.walk(folder)
+        for n in names)
+
+
+@pytest.mark.parametrize('layout', sorted(LAYOUT_DATASETS))
+def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
+    config, work_dir = trained[layout]
+    image, = write_scenes(str(tmp_path), 1, LAYOUT_SIZES[layout])
+    expected = dataset_meta(LAYOUT_DATASETS[layout])
+    if Config.fromfile(config).default_scope == 'mmseg':
+        from mmseg.apis import MMSegInferencer, inference_model, init_model
+        inferencer = MMSegInferencer(
+            model=config, weights=checkpoint_of(work_dir), device='cpu')
+        result = inferencer(image, return_vis=True)
+        assert result['predictions'].shape == LAYOUT_SIZES[layout]
+        model = init_model(config, checkpoint_of(work_dir), device='cpu')
+        assert list(model.dataset_meta['classes']) == expected['classes']
+        labels = inference_model(model, image).pred_sem_seg.data[0].numpy()
+        assert np.array_equal(labels, result['predictions'])
+        painted = result['visualization']  # RGB, one image
+        assert painted.shape == (*LAYOUT_SIZES[layout], 3)
+        assert not np.array_equal(painted, cv2.imread(image)[..., ::-1])
+    else:
+        init_default_scope('mmdet')
+        from mmdet.apis import DetInferencer
+        inferencer = DetInferencer(
+            model=config, weights=checkpoint_of(work_dir), device='cpu',
+            show_progress=False)
+        # Painting is left to our Predictor: mmdet's visualizer fails on a
+        # prediction with no segment, which a 2-iteration model can give.
+        # The COCO panoptic PNG needs panopticapi's names, which
+        # mmseg_depict supplies.
+        result = inferencer(image, no_save_vis=True)
+        assert result['predictions'][0]['panoptic_seg'].shape == (
+            *LAYOUT_SIZES[layout], 3)
+        predictor = Predictor(config, checkpoint_of(work_dir))
+        sample = inferencer(image, return_datasamples=True)['predictions'][0]
+        painted = predictor.paint(cv2.imread(image), sample)
+        assert painted.shape == (*LAYOUT_SIZES[layout], 3)
+        # A 2-iteration model may find no segment: then nothing is painted.
+        assert np.array_equal(painted, cv2.imread(image)) == (
+            not predictor.panoptic_segments(sample)[1])
+    assert list(inferencer.model.dataset_meta['classes']) == \
+        expected['classes']
+
+
+def test_image_demo_paints_folder_and_writes_labels(trained, tmp_path):
+    config, work_dir = trained['ade20k']
+    images = str(tmp_path / 'images')
+    paths = write_scenes(osp.join(images, 'street'), 2)
+    out = str(tmp_path / 'out')
+    proc = run_tool([
+        'demo/image_demo.py', images, config, checkpoint_of(work_dir),
+        '--out-dir', out, '--save-label', '--opacity', '0.6'
+    ])
+    assert '2/2' in proc.stdout  # the progress bar
+    assert listing(out) == [
+        'labels/street/scene_0.png', 'labels/street/scene_1.png',
+        'street/scene_0.png', 'street/scene_1.png'
+    ]
+    # The label PNGs are what mmseg's own inference_model predicts.
+    from mmseg.apis import inference_model, init_model
+    model = init_model(config, checkpoint_of(work_dir), device='cpu')
+    for i, path in enumerate(paths):
+        expected = inference_model(model, path).pred_sem_seg.data[0].numpy()
+        written = cv2.imread(
+            osp.join(out, 'labels', 'street', f'scene_{i}.png'),
+            cv2.IMREAD_UNCHANGED)
+        assert np.array_equal(written, expected)
+        painted = cv2.imread(osp.join(out, 'street', f'scene_{i}.png'))
+        assert painted.shape == (64, 80, 3)
+        assert not np.array_equal(painted, cv2.imread(path))
+
+
+def test_image_demo_writes_coco_panoptic(trained, tmp_path):
+    config, work_dir = trained['coco_panoptic']
+    image, = write_scenes(str(tmp_path), 1, (64, 96))
+    out = str(tmp_path / 'out')
+    run_tool([
+        'demo/image_demo.py', image, config, checkpoint_of(work_dir),
+        '--out-dir', out, '--save-panoptic'
+    ])
+    assert listing(out) == [
+        'panoptic.json', 'panoptic/scene_0.png', 'scene_0.png'
+    ]
+    with open(osp.join(out, 'panoptic.json')) as f:
+        coco = json.load(f)
+    assert [c['name'] for c in coco['categories']] == \
+        dataset_meta('coco_panoptic')['classes']
+    annotation, = coco['annotations']
+    assert coco['images'][0] == dict(
+        id=0, file_name='scene_0.jpg', height=64, width=96)
+    ids = rgb2id(
+        cv2.imread(osp.join(out, 'panoptic', 'scene_0.png'))[..., ::-1])
+    segments = annotation['segments_info']
+    assert sorted(set(np.unique(ids)) - {0}) == [s['id'] for s in segments]
+    for segment in segments:
+        assert segment['area'] == int((ids == segment['id']).sum())
+        assert 0 <= segment['category_id'] < 133
+
+
+def write_video(path: str, frames: int, size=(64, 96)) -> None:
+    """A panning view over a generated scene, as an MP4 file."""
+    scene, _ = render_scene(np.random.default_rng(5), size[0], size[1] + 40)
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 5,
+                             (size[1], size[0]))
+    for i in range(frames):
+        writer.write(np.ascontiguousarray(
+            scene[:, 5 * i:5 * i + size[1], ::-1]))
+    writer.release()
+
+
+def test_video_demo_paints_every_frame(trained, tmp_path):
+    config, work_dir = trained['ade20k']
+    video = str(tmp_path / 'street.mp4')
+    write_video(video, 6)
+    out = str(tmp_path / 'out' / 'painted.mp4')
+    proc = run_tool([
+        'demo/video_demo.py', video, config, checkpoint_of(work_dir),
+        '--out', out
+    ])
+    assert '6 frames painted' in proc.stdout
+    assert os.listdir(osp.dirname(out)) == ['painted.mp4']
+    capture = cv2.VideoCapture(out)
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+    ok, frame = capture.read()
+    assert ok and frame.shape == (64, 96, 3)
+
+
+def load_script(relative_path: str):
+    """A script of the repository as a module (to call its ``main``)."""
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(relative_path))[0],
+        osp.join(ROOT, relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):
+    image_demo = load_script('demo/image_demo.py')
+    video_demo = load_script('demo/video_demo.py')
+    config, work_dir = trained['ade20k']
+    out = tmp_path / 'out'
+    folder = tmp_path / 'images'
+    write_scenes(str(folder), 1)
+    (folder / 'broken.png').write_text('not an image')
+    with pytest.raises(ValueError, match=r"broken\.png' is not an image"):
+        image_demo.main([str(folder), config, '--out-dir', str(out)])
+    with pytest.raises(FileNotFoundError, match='missing.jpg'):
+        image_demo.main([str(tmp_path / 'missing.jpg'), config])
+    (tmp_path / 'clip.mp4').write_text('not a video')
+    with pytest.raises(ValueError, match=r"clip\.mp4' is not a video"):
+        video_demo.main([
+            str(tmp_path / 'clip.mp4'), config, '--out',
+            str(out / 'v.mp4')
+        ])
+    # A checkpoint trained for 150 classes against a 19-class config.
+    cfg = Config.fromfile(config)
+    cfg.model.decode_head.num_classes = 19
+    other = str(tmp_path / 'nineteen_classes.py')
+    cfg.dump(other)
+    with pytest.raises(CheckpointMismatchError) as error:
+        Predictor(other, checkpoint_of(work_dir))
+    message = str(error.value)
+    assert checkpoint_of(work_dir) in message
+    assert 'trained for 150 classes' in message
+    assert 'num_classes=19' in message
+    assert not out.exists()
