@@ -59,17 +59,16 @@ def config_dataset_meta(cfg: Config) -> dict:
     scope = config_scope(cfg)
     registry = __import__(f'{scope}.registry', fromlist=['DATASETS']).DATASETS
     dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
-    # Wrappers (e.g. ConcatDataset) keep the real dataset one level down.
-    while 'dataset' in dataset_cfg and 'type' not in dataset_cfg.get(
-            'metainfo', {}):
-        if dataset_cfg['type'] in ('ConcatDataset', 'RepeatDataset',
-                                   'ClassBalancedDataset'):
-            dataset_cfg = dataset_cfg['dataset']
-        else:
-            break
-    dataset_cfg['lazy_init'] = True
+    # Wrappers keep the real dataset one level down.
+    while dataset_cfg['type'] in ('ConcatDataset', 'RepeatDataset',
+                                  'ClassBalancedDataset'):
+        dataset_cfg = dataset_cfg.get('dataset') or dataset_cfg['datasets'][0]
     with DefaultScope.overwrite_default_scope(scope):
-        metainfo = registry.build(dataset_cfg).metainfo
+        dataset_class = registry.get(dataset_cfg['type'])
+    # The class's METAINFO with the config's overrides, without building
+    # the dataset: some datasets check their folders even when lazy.
+    metainfo = dataset_class._load_metainfo(
+        copy.deepcopy(dataset_cfg.get('metainfo')))
     return {
         key: list(value) if isinstance(value, tuple) else value
         for key, value in metainfo.items()

@@ -10,7 +10,7 @@ sliding-window loop of ``test_cfg.mode='slide'`` is not (export at the
 window size). H and W must be multiples of the ViT patch size (else of 32).
 After the export the file is run in onnxruntime beside PyTorch on a random
 image and the largest logit difference and the argmax agreement are
-printed; ``--no-verify`` skips that.
+printed (the reference runs in float64); ``--no-verify`` skips that.
 """
 import argparse
 import os.path as osp
@@ -70,8 +70,9 @@ def main(argv=None):
           'seg_logits, seg_map')
     if not args.no_verify:
         check = compare_with_onnxruntime(model, out, shape)
-        print(f"onnxruntime vs PyTorch: max |logit difference| "
-              f"{check['max_abs_diff']:.2e} (logits up to "
+        print(f"onnxruntime vs PyTorch (float64): max |logit difference| "
+              f"{check['max_abs_diff']:.2e} (PyTorch float32: "
+              f"{check['torch_fp32_diff']:.2e}; logits up to "
               f"{check['max_abs']:.2f}), argmax agreement "
               f"{100 * check['argmax_agreement']:.4f} %")
 

@@ -1,0 +1,115 @@
+"""ONNX export (tools/deployment/pytorch2onnx.py): every DEPICT config, a
+Mask2Former and a DETR-seg config run in onnxruntime as in PyTorch
+(max |logit difference| <= 1e-4, argmax agreement >= 99.99 %)."""
+import glob
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner.checkpoint import save_checkpoint
+
+from mmseg_depict.apis.onnx_export import (ExportShapeError,
+                                           SegmentorForExport,
+                                           compare_with_onnxruntime,
+                                           export_onnx,
+                                           onnxruntime_session,
+                                           random_weights_segmentor)
+from .conftest import CONFIGS, run_tool
+from .test_inference import load_script
+
+DEPICT_CONFIGS = sorted(
+    osp.relpath(p, CONFIGS)
+    for p in glob.glob(osp.join(CONFIGS, 'depict', '*.py')))
+#: Encoder depth of the per-config exports (four where a neck taps four
+#: layers): the layers are identical blocks, so two show what twelve or
+#: twenty-four would, at a fraction of the export time. Widths, heads, the decoder and the classes are the
+#: config's; full-depth models are exported below and by the benchmark.
+TEST_DEPTH = 2
+
+
+def assert_parity(check: dict) -> None:
+    assert check['max_abs_diff'] <= 1e-4, check
+    assert check['argmax_agreement'] >= 0.9999, check
+    assert check['max_abs'] > 1e-3, check  # logits that say something
+
+
+@pytest.mark.parametrize('name', DEPICT_CONFIGS)
+def test_depict_config_exports_with_parity(name, tmp_path):
+    cfg = Config.fromfile(osp.join(CONFIGS, name))
+    backbone = cfg.model.backbone
+    if isinstance(backbone.get('out_indices'), (list, tuple)):
+        # The ViT-pyramid (mln) config taps four layers: keep four.
+        backbone.num_layers = len(backbone.out_indices)
+        backbone.out_indices = tuple(range(backbone.num_layers))
+    else:
+        backbone.num_layers = TEST_DEPTH
+    model = random_weights_segmentor(cfg)
+    onnx_file = str(tmp_path / 'model.onnx')
+    assert export_onnx(model, onnx_file, (32, 64)) == 'dynamo'
+    assert_parity(compare_with_onnxruntime(model, onnx_file, (32, 64)))
+
+
+@pytest.mark.parametrize('name,exporter', [
+    ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
+     'torchscript'),
+    ('detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py', 'dynamo'),
+])
+def test_query_based_semantic_heads_export(name, exporter, tmp_path):
+    model = random_weights_segmentor(osp.join(CONFIGS, name))
+    onnx_file = str(tmp_path / 'model.onnx')
+    assert export_onnx(model, onnx_file, (64, 64)) == exporter
+    assert_parity(compare_with_onnxruntime(model, onnx_file, (64, 64)))
+
+
+def test_cli_exports_checkpoint_with_dynamic_shape(tmp_path):
+    """The command line on a full-depth DEPICT-SA ViT-T checkpoint; the
+    dynamic graph then runs a batch of 2 at another size."""
+    config = osp.join(CONFIGS, 'depict',
+                      'depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py')
+    model = random_weights_segmentor(config, seed=3)
+    checkpoint = str(tmp_path / 'model.pth')
+    save_checkpoint(dict(state_dict=model.state_dict()), checkpoint)
+    onnx_file = str(tmp_path / 'out' / 'depict.onnx')
+    proc = run_tool([
+        'tools/deployment/pytorch2onnx.py', config, checkpoint, '--shape',
+        '64', '96', '--dynamic', '--out', onnx_file
+    ])
+    assert 'dynamo exporter' in proc.stdout
+    assert 'argmax agreement' in proc.stdout
+    assert os.listdir(tmp_path / 'out') == ['depict.onnx']
+    assert_parity(
+        compare_with_onnxruntime(model, onnx_file, (48, 80), batch=2))
+    # The graph's outputs are at input size: logits and their argmax.
+    image = np.random.default_rng(0).uniform(0, 255, (1, 3, 32, 64))
+    logits, labels = onnxruntime_session(onnx_file).run(
+        None, {'image': image.astype(np.float32)})
+    assert logits.shape == (1, 150, 32, 64) and labels.shape == (1, 32, 64)
+    assert np.array_equal(labels, logits.argmax(1))
+    with torch.no_grad():
+        expected, _ = SegmentorForExport(model)(
+            torch.from_numpy(image).float())
+    assert np.abs(expected.numpy() - logits).max() <= 1e-4
+
+
+def test_bad_export_requests_are_refused_before_writing(tmp_path):
+    pytorch2onnx = load_script('tools/deployment/pytorch2onnx.py')
+    depict = osp.join(CONFIGS, 'depict',
+                      'depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py')
+    out = str(tmp_path / 'x.onnx')
+    with pytest.raises(ExportShapeError,
+                       match=r'--shape 50 64: 50 is not a positive multiple '
+                       r'of 16 \(the VisionTransformer patch size\)'):
+        pytorch2onnx.main([depict, '--shape', '50', '64', '--out', out])
+    panoptic = osp.join(CONFIGS, 'mask2former',
+                        'mask2former_r50_8xb2-lsj-50e_coco-panoptic.py')
+    with pytest.raises(ValueError, match='semantic'):
+        pytorch2onnx.main([panoptic, '--shape', '64', '64', '--out', out])
+    mask2former = osp.join(CONFIGS, 'mask2former',
+                           'mask2former_r50_8xb2-160k_ade20k-512x512.py')
+    with pytest.raises(ValueError, match='--dynamic'):
+        pytorch2onnx.main(
+            [mask2former, '--shape', '64', '64', '--dynamic', '--out', out])
+    assert os.listdir(tmp_path) == []
