@@ -88,6 +88,9 @@ def main(argv=None):
                 progress.update()
             ok, frame = capture.read()
         writer.release()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)  # mkstemp creates 0600
         os.replace(partial, args.out)
     finally:
         writer.release()

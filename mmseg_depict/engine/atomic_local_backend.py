@@ -35,6 +35,10 @@ class AtomicLocalBackend(LocalBackend):
                 f.write(obj)
                 f.flush()
                 os.fsync(f.fileno())
+            # mkstemp creates 0600; give the file the usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, filepath)
         except BaseException:
             if osp.exists(tmp):
