@@ -17,25 +17,16 @@ import os.path as osp
 
 from mmengine.utils import ProgressBar
 
-from mmseg_depict.apis import (Predictor, list_images, read_image,
-                               write_image, write_panoptic_json)
+from mmseg_depict.apis import (Predictor, add_model_arguments, list_images,
+                               read_image, write_image, write_panoptic_json)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='image file or folder of images')
-    parser.add_argument('config', help='config file')
-    parser.add_argument(
-        'checkpoint', nargs='?', help='checkpoint file (default: none, the '
-        'initial weights)')
+    add_model_arguments(parser)
     parser.add_argument(
         '--out-dir', default='outputs/demo', help='output folder')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument(
-        '--opacity',
-        type=float,
-        default=0.5,
-        help='weight of the painted classes over the image, in (0, 1]')
     parser.add_argument(
         '--save-label',
         action='store_true',
@@ -57,8 +48,7 @@ def output_name(path: str, source: str) -> str:
 def main(argv=None):
     args = parse_args(argv)
     paths = list_images(args.input)
-    predictor = Predictor(args.config, args.checkpoint, args.device,
-                          args.opacity)
+    predictor = Predictor.from_args(args)
     if args.save_label and predictor.is_panoptic:
         raise ValueError(f'--save-label: {args.config} is a panoptic config; '
                          'use --save-panoptic')

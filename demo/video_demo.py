@@ -15,24 +15,16 @@ import tempfile
 import cv2
 from mmengine.utils import ProgressBar
 
-from mmseg_depict.apis import Predictor
+from mmseg_depict.apis import Predictor, add_model_arguments
+from mmseg_depict.engine import publish
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('video', help='video file (anything OpenCV reads)')
-    parser.add_argument('config', help='config file')
-    parser.add_argument(
-        'checkpoint', nargs='?', help='checkpoint file (default: none, the '
-        'initial weights)')
+    add_model_arguments(parser)
     parser.add_argument(
         '--out', default='outputs/demo/video.mp4', help='painted video')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument(
-        '--opacity',
-        type=float,
-        default=0.5,
-        help='weight of the painted classes over the frame, in (0, 1]')
     parser.add_argument(
         '--fourcc', default='mp4v', help='codec of the painted video')
     parser.add_argument(
@@ -61,8 +53,7 @@ def main(argv=None):
     if not ok:
         raise ValueError(f"'{args.video}' is not a video OpenCV can read: "
                          'no frame could be decoded')
-    predictor = Predictor(args.config, args.checkpoint, args.device,
-                          args.opacity)
+    predictor = Predictor.from_args(args)
     fps = args.fps or capture.get(cv2.CAP_PROP_FPS) or 25.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     out_dir = osp.dirname(osp.abspath(args.out))
@@ -88,10 +79,7 @@ def main(argv=None):
                 progress.update()
             ok, frame = capture.read()
         writer.release()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(partial, 0o666 & ~umask)  # mkstemp creates 0600
-        os.replace(partial, args.out)
+        publish(partial, args.out)
     finally:
         writer.release()
         capture.release()

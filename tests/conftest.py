@@ -2,6 +2,7 @@
 CPU-test size (same transforms and classes, smaller images), and running the
 real ``tools/*.py`` as a user would."""
 import glob
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -196,6 +197,16 @@ def run_tool(args: List[str], check: bool = True, timeout: int = 600):
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
     return proc
+
+
+def load_script(relative_path: str):
+    """A script of the repository as a module (to call its ``main``)."""
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(relative_path))[0],
+        osp.join(ROOT, relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def last_validation(work_dir: str) -> dict:

@@ -1,7 +1,6 @@
 """Trained checkpoints through mmseg's / mmdet's inferencers and our demos:
 class names from the checkpoint, painted images, label / panoptic files,
 a video, and clear errors for bad input with nothing written."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -16,7 +15,7 @@ from mmseg_depict.apis import CheckpointMismatchError, Predictor
 from mmseg_depict.datasets.metainfo import dataset_meta
 from mmseg_depict.datasets.synthetic.scenes import render_scene
 from mmseg_depict.utils.panoptic_ids import rgb2id
-from .conftest import LAYOUT_SIZES, ROOT, run_tool
+from .conftest import LAYOUT_SIZES, load_script, run_tool
 
 #: layout -> the dataset whose names a checkpoint trained on it carries.
 LAYOUT_DATASETS = {
@@ -174,16 +173,6 @@ def test_video_demo_paints_every_frame(trained, tmp_path):
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
     ok, frame = capture.read()
     assert ok and frame.shape == (64, 96, 3)
-
-
-def load_script(relative_path: str):
-    """A script of the repository as a module (to call its ``main``)."""
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(relative_path))[0],
-        osp.join(ROOT, relative_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):

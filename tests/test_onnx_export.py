@@ -17,8 +17,7 @@ from mmseg_depict.apis.onnx_export import (ExportShapeError,
                                            export_onnx,
                                            onnxruntime_session,
                                            random_weights_segmentor)
-from .conftest import CONFIGS, run_tool
-from .test_inference import load_script
+from .conftest import CONFIGS, load_script, run_tool
 
 DEPICT_CONFIGS = sorted(
     osp.relpath(p, CONFIGS)

@@ -2,16 +2,17 @@
 demos' predict-and-paint loop."""
 from .det_inferencer_compat import supply_panoptic_names
 from .inference import (CheckpointMismatchError, build_inferencer,
-                        check_checkpoint_fits, config_dataset_meta,
-                        init_inference_model, load_inference_config)
-from .predictor import (Predictor, list_images, read_image, write_image,
-                        write_panoptic_json)
+                        config_dataset_meta, init_inference_model,
+                        load_fitting_checkpoint, load_inference_config)
+from .predictor import (Predictor, add_model_arguments, list_images,
+                        read_image, write_image, write_panoptic_json)
 
 __all__ = [
-    'CheckpointMismatchError', 'Predictor', 'build_inferencer',
-    'check_checkpoint_fits', 'config_dataset_meta', 'init_inference_model',
-    'load_inference_config', 'supply_panoptic_names',
-    'list_images', 'read_image', 'write_image', 'write_panoptic_json'
+    'CheckpointMismatchError', 'Predictor', 'add_model_arguments',
+    'build_inferencer',
+    'config_dataset_meta', 'init_inference_model', 'list_images',
+    'load_fitting_checkpoint', 'load_inference_config', 'read_image',
+    'supply_panoptic_names', 'write_image', 'write_panoptic_json'
 ]
 
 supply_panoptic_names()

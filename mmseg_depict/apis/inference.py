@@ -17,13 +17,15 @@ here:
 """
 import copy
 import os.path as osp
+import warnings
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, init_default_scope
-from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
 
 from ..engine.runner_setup import config_scope
 
@@ -88,8 +90,11 @@ def model_num_classes(model: torch.nn.Module) -> Optional[int]:
     return None
 
 
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str) -> dict:
-    """Refuse a checkpoint that mmengine would load only in part.
+def load_fitting_checkpoint(model: torch.nn.Module, checkpoint: str) -> dict:
+    """Load a checkpoint into the model, refusing one that mmengine would
+    load only in part (it warns and keeps random weights there).
+
+    The file is read once; mmengine loads the checked dict into the model.
 
     Args:
         model (nn.Module): The model built from the config.
@@ -100,9 +105,10 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str) -> dict:
 
     Raises:
         CheckpointMismatchError: If a tensor's shape differs from the
-            model's, or the checkpoint has none of the model's keys. The
-            message names the checkpoint, up to five keys with both shapes
-            and, where they differ, both class counts.
+            model's, the checkpoint has none of the model's keys, or its
+            ``dataset_meta`` names another number of classes. The message
+            names the checkpoint, up to five keys with both shapes and both
+            class counts. Nothing is loaded then.
     """
     loaded = _load_checkpoint(checkpoint, map_location='cpu')
     state = loaded.get('state_dict', loaded)
@@ -111,9 +117,6 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str) -> dict:
              for k, v in state.items()}
     expected = model.state_dict()
     shared = [k for k in state if k in expected]
-    num_classes = model_num_classes(model)
-    trained_classes = len((meta.get('dataset_meta') or {}).get('classes')
-                          or []) or None
     if not shared:
         raise CheckpointMismatchError(
             f"checkpoint '{checkpoint}' has none of the model's parameters "
@@ -121,21 +124,26 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str) -> dict:
             'be converted first (tools/model_converters/)')
     mismatched = [(k, tuple(state[k].shape), tuple(expected[k].shape))
                   for k in shared if state[k].shape != expected[k].shape]
-    if not mismatched and (trained_classes is None or num_classes is None
-                           or trained_classes == num_classes):
-        return meta
-    classes = ''
-    if num_classes is not None:
-        found = f'{trained_classes} classes' if trained_classes else \
-            'another number of classes'
-        classes = (f'; the checkpoint was trained for {found}, the config '
-                   f'sets num_classes={num_classes}')
-    listed = ', '.join(f'{k}: checkpoint {a} vs model {b}'
-                       for k, a, b in mismatched[:5])
-    more = f' (and {len(mismatched) - 5} more)' if len(mismatched) > 5 else ''
-    raise CheckpointMismatchError(
-        f"checkpoint '{checkpoint}' does not fit the config's model"
-        f"{': ' + listed + more if listed else ''}{classes}")
+    num_classes = model_num_classes(model)
+    trained_classes = len((meta.get('dataset_meta') or {}).get('classes')
+                          or []) or None
+    if mismatched or None not in (trained_classes, num_classes) and \
+            trained_classes != num_classes:
+        classes = ''
+        if num_classes is not None:
+            found = f'{trained_classes} classes' if trained_classes else \
+                'another number of classes'
+            classes = (f'; the checkpoint was trained for {found}, the '
+                       f'config sets num_classes={num_classes}')
+        listed = ', '.join(f'{k}: checkpoint {a} vs model {b}'
+                           for k, a, b in mismatched[:5])
+        if len(mismatched) > 5:
+            listed += f' (and {len(mismatched) - 5} more)'
+        raise CheckpointMismatchError(
+            f"checkpoint '{checkpoint}' does not fit the config's model"
+            f"{': ' + listed if listed else ''}{classes}")
+    _load_checkpoint_to_model(model, loaded)
+    return meta
 
 
 def _set_dataset_meta(model: torch.nn.Module, cfg: Config,
@@ -180,10 +188,7 @@ def init_inference_model(config: ConfigLike,
         model = init_detector(cfg, None, device=device)
     meta = None
     if checkpoint is not None:
-        # Checked before loading: mmengine would load a partial fit with
-        # only a warning.
-        meta = check_checkpoint_fits(model, checkpoint)
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        meta = load_fitting_checkpoint(model, checkpoint)
     _set_dataset_meta(model, model.cfg, meta)
     return model, scope
 
@@ -196,7 +201,7 @@ def build_inferencer(config: ConfigLike,
     Args:
         config (str | Path | Config): Config file or object.
         checkpoint (str, optional): Checkpoint to load, checked against the
-            config first (:func:`check_checkpoint_fits`).
+            config first (:func:`load_fitting_checkpoint`).
         device (str): Torch device. Default: ``'cpu'``.
 
     Returns:
@@ -207,17 +212,23 @@ def build_inferencer(config: ConfigLike,
     cfg = load_inference_config(config)
     scope = config_scope(cfg)
     init_default_scope(scope)
-    if scope == 'mmseg':
-        from mmseg.apis import MMSegInferencer
-        inferencer = MMSegInferencer(
-            model=cfg, weights=checkpoint, device=device)
-    else:
-        from mmdet.apis import DetInferencer
-        inferencer = DetInferencer(
-            model=cfg, weights=checkpoint, device=device, show_progress=False)
+    # Built without weights, then loaded here once, checked: the
+    # inferencers would load a partial fit with only a warning. Their
+    # warnings about running without weights do not apply then.
+    with warnings.catch_warnings():
+        if checkpoint is not None:
+            for message in ('Checkpoint is not loaded', 'weights is None'):
+                warnings.filterwarnings('ignore', message=message)
+        if scope == 'mmseg':
+            from mmseg.apis import MMSegInferencer
+            inferencer = MMSegInferencer(model=cfg, device=device)
+        else:
+            from mmdet.apis import DetInferencer
+            inferencer = DetInferencer(
+                model=cfg, device=device, show_progress=False)
     meta = None
     if checkpoint is not None:
-        meta = check_checkpoint_fits(inferencer.model, checkpoint)
+        meta = load_fitting_checkpoint(inferencer.model, checkpoint)
     _set_dataset_meta(inferencer.model, cfg, meta)
     if scope == 'mmdet':
         # DetInferencer hands its visualizer the meta once, at start-up.

@@ -1,5 +1,6 @@
 """Predict and paint one image at a time, for semantic and panoptic configs
 alike: what ``demo/image_demo.py`` and ``demo/video_demo.py`` share."""
+import argparse
 import json
 import os
 import os.path as osp
@@ -53,6 +54,21 @@ def list_images(source: str) -> List[str]:
     return paths
 
 
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """``CONFIG [CHECKPOINT] --device --opacity``, as both demos take them;
+    :meth:`Predictor.from_args` reads them back."""
+    parser.add_argument('config', help='config file')
+    parser.add_argument(
+        'checkpoint', nargs='?', help='checkpoint file (default: none, the '
+        'initial weights)')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument(
+        '--opacity',
+        type=float,
+        default=0.5,
+        help='weight of the painted classes over the image, in (0, 1]')
+
+
 def write_image(path: str, image: np.ndarray) -> None:
     """``cv2`` encoding, then an all-or-nothing write (temp file + rename)."""
     ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image)
@@ -91,6 +107,11 @@ class Predictor:
             self.visualizer.dataset_meta = meta
         self.visualizer.alpha = opacity
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> 'Predictor':
+        """From the arguments of :func:`add_model_arguments`."""
+        return cls(args.config, args.checkpoint, args.device, args.opacity)
+
     @property
     def classes(self) -> Tuple[str, ...]:
         return tuple(self.inferencer.model.dataset_meta['classes'])
@@ -110,7 +131,7 @@ class Predictor:
 
     def paint(self, image: np.ndarray, sample) -> np.ndarray:
         """The prediction painted over a BGR image; returns BGR."""
-        if self.is_panoptic and not self.panoptic_segments(sample)[1]:
+        if self.is_panoptic and not self.has_segments(sample):
             # Nothing but void: mmdet's visualizer cannot stack zero masks.
             return image.copy()
         self.visualizer.add_datasample(
@@ -130,6 +151,12 @@ class Predictor:
         return labels.astype(np.uint8 if len(self.classes) <= 256 else
                              np.uint16)
 
+    def has_segments(self, sample) -> bool:
+        """Whether a panoptic prediction has any non-void pixel."""
+        from mmdet.evaluation.functional import INSTANCE_OFFSET
+        labels = sample.pred_panoptic_seg.sem_seg % INSTANCE_OFFSET
+        return bool((labels < len(self.classes)).any())
+
     def panoptic_segments(self, sample) -> Tuple[np.ndarray, List[dict]]:
         """Panoptic prediction in the COCO panoptic format.
 
@@ -143,13 +170,12 @@ class Predictor:
                              'config is semantic (use the label output)')
         from mmdet.evaluation.functional import INSTANCE_OFFSET
         panoptic = sample.pred_panoptic_seg.sem_seg[0].cpu().numpy()
-        things = set(self.inferencer.model.dataset_meta.get(
-            'thing_classes', ()))
+        categories = self.panoptic_categories()
         ids = np.zeros(panoptic.shape, dtype=np.int64)
         segments = []
         for value in np.unique(panoptic):
             label = int(value % INSTANCE_OFFSET)
-            if label >= len(self.classes):  # void
+            if label >= len(categories):  # void
                 continue
             mask = panoptic == value
             segment_id = len(segments) + 1
@@ -158,11 +184,12 @@ class Predictor:
                 dict(id=segment_id, category_id=label,
                      iscrowd=0, area=int(mask.sum()),
                      bbox=segment_bbox(mask),
-                     isthing=int(self.classes[label] in things)))
+                     isthing=categories[label]['isthing']))
         return id2rgb(ids), segments
 
     def panoptic_categories(self) -> List[dict]:
-        """The ``categories`` list of a COCO panoptic JSON."""
+        """The ``categories`` list of a COCO panoptic JSON (``id`` = class
+        index)."""
         things = set(self.inferencer.model.dataset_meta.get(
             'thing_classes', ()))
         return [dict(id=i, name=name, isthing=int(name in things))

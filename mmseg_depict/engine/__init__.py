@@ -1,4 +1,4 @@
-from .atomic_local_backend import AtomicLocalBackend
+from .atomic_local_backend import AtomicLocalBackend, publish
 from .runner_setup import (add_runner_args, build_runner, config_scope,
                            data_loaders_for, dump_detection_results,
                            enable_amp, load_config, parse_runner_args,
@@ -11,6 +11,7 @@ __all__ = [
     'AtomicLocalBackend', 'MMENGINE_CHECKPOINT_GLOBALS',
     'UnsafeCheckpointError', 'add_runner_args', 'build_runner',
     'config_scope', 'data_loaders_for', 'dump_detection_results',
-    'enable_amp', 'load_config', 'parse_runner_args', 'safe_torch_load',
-    'set_resume', 'set_test_outputs', 'set_tta', 'shutdown_distributed'
+    'enable_amp', 'load_config', 'parse_runner_args', 'publish',
+    'safe_torch_load', 'set_resume', 'set_test_outputs', 'set_tta',
+    'shutdown_distributed'
 ]

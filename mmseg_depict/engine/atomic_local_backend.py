@@ -7,6 +7,16 @@ from typing import Union
 from mmengine.fileio import LocalBackend, register_backend
 
 
+def publish(partial: str, target: str) -> None:
+    """Rename a finished temporary file onto ``target`` (atomic on POSIX),
+    with the permissions a plain ``open`` would have given it (``mkstemp``
+    creates files readable by their owner only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(partial, 0o666 & ~umask)
+    os.replace(partial, target)
+
+
 @register_backend('local', force=True, prefixes='')
 class AtomicLocalBackend(LocalBackend):
     """mmengine's local file backend with all-or-nothing writes.
@@ -35,11 +45,7 @@ class AtomicLocalBackend(LocalBackend):
                 f.write(obj)
                 f.flush()
                 os.fsync(f.fileno())
-            # mkstemp creates 0600; give the file the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, filepath)
+            publish(tmp, filepath)
         except BaseException:
             if osp.exists(tmp):
                 os.remove(tmp)

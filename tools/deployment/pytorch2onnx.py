@@ -19,7 +19,8 @@ import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.apis import init_inference_model, load_inference_config
 from mmseg_depict.apis.onnx_export import (check_export_shape,
                                            compare_with_onnxruntime,
-                                           export_onnx)
+                                           export_onnx,
+                                           random_weights_segmentor)
 
 
 def parse_args(argv=None):
@@ -57,11 +58,9 @@ def main(argv=None):
                          'configs; this one is panoptic (mmdet)')
     shape = check_export_shape(cfg, args.shape)
     if args.checkpoint is None:
-        cfg.model.pretrained = None
-        cfg.model.backbone.init_cfg = None
-    model, _ = init_inference_model(cfg, args.checkpoint, 'cpu')
-    if args.checkpoint is None:
-        model.init_weights()
+        model = random_weights_segmentor(cfg)
+    else:
+        model, _ = init_inference_model(cfg, args.checkpoint, 'cpu')
     name = osp.splitext(osp.basename(args.config))[0]
     out = args.out or osp.join('work_dirs', 'onnx', f'{name}.onnx')
     exporter = export_onnx(model, out, shape, dynamic=args.dynamic)
