@@ -93,6 +93,31 @@ def test_cli_exports_checkpoint_with_dynamic_shape(tmp_path):
     assert np.abs(expected.numpy() - logits).max() <= 1e-4
 
 
+def test_head_output_graph_ends_at_the_head_logits(tmp_path):
+    """--output head: one output, the head's logits at 1/16 of the input,
+    the same as PyTorch's decode head; its argmax after a resize in the
+    application is the default graph's label map."""
+    config = osp.join(CONFIGS, 'depict',
+                      'depict-ca_vit-t16_8xb1-160k_ade20k-512x512.py')
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.num_layers = TEST_DEPTH
+    model = random_weights_segmentor(cfg)
+    head_file = str(tmp_path / 'head.onnx')
+    full_file = str(tmp_path / 'full.onnx')
+    export_onnx(model, head_file, (64, 96), output='head')
+    export_onnx(model, full_file, (64, 96))
+    assert_parity(
+        compare_with_onnxruntime(model, head_file, (64, 96), output='head'))
+    image = np.random.default_rng(1).uniform(0, 255, (1, 3, 64, 96))
+    feed = {'image': image.astype(np.float32)}
+    outputs = onnxruntime_session(head_file).run(None, feed)
+    assert len(outputs) == 1 and outputs[0].shape == (1, 150, 4, 6)
+    resized = torch.nn.functional.interpolate(
+        torch.from_numpy(outputs[0]), (64, 96), mode='bilinear')
+    _, labels = onnxruntime_session(full_file).run(None, feed)
+    assert (resized.argmax(1).numpy() == labels).mean() >= 0.9999
+
+
 def test_bad_export_requests_are_refused_before_writing(tmp_path):
     pytorch2onnx = load_script('tools/deployment/pytorch2onnx.py')
     depict = osp.join(CONFIGS, 'depict',
@@ -111,4 +136,10 @@ def test_bad_export_requests_are_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match='--dynamic'):
         pytorch2onnx.main(
             [mask2former, '--shape', '64', '64', '--dynamic', '--out', out])
+    with pytest.raises(ValueError,
+                       match='--output head: Mask2FormerHead predicts'):
+        pytorch2onnx.main([
+            mask2former, '--shape', '64', '64', '--output', 'head', '--out',
+            out
+        ])
     assert os.listdir(tmp_path) == []

@@ -1,11 +1,16 @@
 """Export a semantic segmentation config (and checkpoint) to ONNX.
 
     python tools/deployment/pytorch2onnx.py CONFIG [CHECKPOINT] --shape H W
-        [--dynamic] [--out FILE.onnx] [--no-verify]
+        [--dynamic] [--output {input-size,head}] [--out FILE.onnx]
+        [--no-verify]
 
 The graph takes ``image`` (N, 3, H, W) float32 RGB in 0..255 and returns
 ``seg_logits`` (N, K, H, W) — resized to the input, as mmseg predicts — and
-``seg_map`` (N, H, W) int64, the label map. Normalisation is inside; the
+``seg_map`` (N, H, W) int64, the label map. With ``--output head`` (DEPICT,
+DETR-seg) it returns only ``seg_logits`` at the head's resolution (H/16 x
+W/16 for DEPICT), for applications that resize them to the original image
+size themselves; it skips a full-resolution resize and argmax that the
+application would otherwise repeat. Normalisation is inside; the
 sliding-window loop of ``test_cfg.mode='slide'`` is not (export at the
 window size). H and W must be multiples of the ViT patch size (else of 32).
 After the export the file is run in onnxruntime beside PyTorch on a random
@@ -17,7 +22,7 @@ import os.path as osp
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.apis import init_inference_model, load_inference_config
-from mmseg_depict.apis.onnx_export import (check_export_shape,
+from mmseg_depict.apis.onnx_export import (OUTPUTS, check_export_shape,
                                            compare_with_onnxruntime,
                                            export_onnx,
                                            random_weights_segmentor)
@@ -42,6 +47,13 @@ def parse_args(argv=None):
         action='store_true',
         help='batch size, height and width as graph dimensions')
     parser.add_argument(
+        '--output',
+        choices=OUTPUTS,
+        default='input-size',
+        help='input-size: logits resized to the input and the label map '
+        '(default); head: the decode head\'s logits only, at its own '
+        'resolution')
+    parser.add_argument(
         '--out', help='ONNX file (default: work_dirs/onnx/<config>.onnx)')
     parser.add_argument(
         '--no-verify',
@@ -63,12 +75,16 @@ def main(argv=None):
         model, _ = init_inference_model(cfg, args.checkpoint, 'cpu')
     name = osp.splitext(osp.basename(args.config))[0]
     out = args.out or osp.join('work_dirs', 'onnx', f'{name}.onnx')
-    exporter = export_onnx(model, out, shape, dynamic=args.dynamic)
+    exporter = export_onnx(
+        model, out, shape, dynamic=args.dynamic, output=args.output)
+    outputs = 'seg_logits (head resolution)' if args.output == 'head' \
+        else 'seg_logits, seg_map'
     print(f'{out} ({exporter} exporter): input image (N, 3, {shape[0]}, '
           f'{shape[1]}){" (dynamic N, H, W)" if args.dynamic else ""} -> '
-          'seg_logits, seg_map')
+          f'{outputs}')
     if not args.no_verify:
-        check = compare_with_onnxruntime(model, out, shape)
+        check = compare_with_onnxruntime(
+            model, out, shape, output=args.output)
         print(f"onnxruntime vs PyTorch (float64): max |logit difference| "
               f"{check['max_abs_diff']:.2e} (PyTorch float32: "
               f"{check['torch_fp32_diff']:.2e}; logits up to "
