@@ -67,6 +67,8 @@ def shrink_config(cfg: Config,
                 t['scale'] = crop
             if 'scales' in t:  # RandomChoiceResize
                 t['scales'] = [CROP]
+            if t['type'] == 'EnlargeShortSide':  # the sliding window
+                t['min_size'] = CROP
             if t['type'] == 'RandomCrop':
                 t['crop_size'] = crop
             if t['type'] == 'TestTimeAug':

@@ -1,5 +1,6 @@
 """Official DEPICT / Segmenter and timm ViT checkpoints convert into our
-configs and reproduce the source model's logits (<= 1e-4)."""
+configs and reproduce the source model's logits in float64 (<= 1e-9), at
+the training size and at another input size."""
 import os.path as osp
 
 import pytest
@@ -15,7 +16,13 @@ from .segmenter_reference import Segmenter
 
 init_default_scope('mmseg')
 D, DEPTH, HEADS, K = 192, 2, 3, 150
-SOURCE_GRID, IMG = 3, 64  # 3x3 stored grid, trained/tested at 64 -> 4x4
+# The release stores position embeddings for its training crop (the model is
+# built at image_size = crop), so the config's img_size is that crop.
+IMG = 64
+SOURCE_GRID = IMG // 16
+#: The training size and another one: position embeddings are resized at run
+#: time (bilinear in the release and in our configs).
+TEST_SIZES = [(IMG, IMG), (48, 80)]
 
 
 def source_checkpoint(path, mode, distilled=False):
@@ -47,24 +54,24 @@ def test_depict_checkpoint_reproduces_source_logits(tmp_path, mode,
                                                     distilled):
     src, dst = str(tmp_path / 'source.pth'), str(tmp_path / 'ours.pth')
     source = source_checkpoint(src, mode, distilled)
-    proc = run_tool([
-        'tools/model_converters/depict2mmseg.py', src, dst, '--img-size',
-        str(IMG),
-        str(IMG)
-    ])
+    proc = run_tool(['tools/model_converters/depict2mmseg.py', src, dst])
     assert f'DEPICT-{mode.upper()}' in proc.stdout
+    assert f'pos_embed grid {SOURCE_GRID}x{SOURCE_GRID} (as stored)' in proc.stdout
     # 150 classes: ADE20K's names and palette, for the inferencers.
     dataset_meta = safe_torch_load(dst)['meta']['dataset_meta']
     assert dataset_meta['classes'][:2] == ['wall', 'building']
     assert len(dataset_meta['palette']) == K
     model = our_model(mode, distilled)
     load_checkpoint(model, dst, strict=True)
-    img = torch.randn(2, 3, IMG, IMG)
-    with torch.no_grad():
-        ours = model(img, mode='tensor')
-        expected = source(img)
-    assert ours.shape == (2, K, IMG // 16, IMG // 16)
-    assert (ours - expected).abs().max().item() <= 1e-4
+    model.double()
+    source.double()
+    for h, w in TEST_SIZES:
+        img = torch.randn(2, 3, h, w, dtype=torch.float64)
+        with torch.no_grad():
+            ours = model(img, mode='tensor')
+            expected = source(img)
+        assert ours.shape == (2, K, h // 16, w // 16)
+        assert (ours - expected).abs().max().item() <= 1e-9, (h, w)
 
 
 def test_unknown_layout_is_refused(tmp_path):
@@ -98,8 +105,11 @@ def test_timm_vit_backbone_reproduces_source_tokens(tmp_path):
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.eval()
-    img = torch.randn(1, 3, IMG, IMG)
-    with torch.no_grad():
-        tokens = model.extract_feat(img)[-1].flatten(2).transpose(1, 2)
-        expected = source(img)
-    assert (tokens - expected).abs().max().item() <= 1e-4
+    model.double()
+    source.double()
+    for h, w in TEST_SIZES:
+        img = torch.randn(1, 3, h, w, dtype=torch.float64)
+        with torch.no_grad():
+            tokens = model.extract_feat(img)[-1].flatten(2).transpose(1, 2)
+            expected = source(img)
+        assert (tokens - expected).abs().max().item() <= 1e-9, (h, w)

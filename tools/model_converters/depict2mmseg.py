@@ -1,11 +1,16 @@
 """Convert a DEPICT / Segmenter training checkpoint for our DEPICT configs.
 
-    python tools/model_converters/depict2mmseg.py SRC DST [--img-size 512 512]
+    python tools/model_converters/depict2mmseg.py SRC DST [--img-size H W]
         [--dataset ade20k|cityscapes|pascal_context_59]
 
 SRC holds ``model`` (``encoder.*`` timm-style ViT, ``decoder.*`` in the SA or
-CA layout, detected from the keys). The position embedding is resized to the
-config's training grid (``--img-size`` / ``--patch-size``). DST records the
+CA layout, detected from the keys). The release builds its ViT at the
+training crop, so the stored position embedding already has the grid of the
+matching config's ``img_size`` (512 -> 32x32, 480 -> 30x30, 768 -> 48x48)
+and is kept as is: at other input sizes both resize it from that grid
+(bilinear). ``--img-size`` resizes it once more, for a config with another
+``img_size``; the model then differs slightly from the release's at every
+size but that one. DST records the
 dataset's class names and palette (``meta.dataset_meta``; ``--dataset``,
 else the dataset with the checkpoint's number of classes) for the
 inferencers. DeiT-distilled
@@ -29,9 +34,9 @@ def parse_args(argv=None):
         '--img-size',
         type=int,
         nargs=2,
-        default=(512, 512),
         metavar=('H', 'W'),
-        help="the config's backbone img_size (training crop)")
+        help="a backbone img_size other than the checkpoint's training "
+        'crop (default: keep the stored position-embedding grid)')
     parser.add_argument('--patch-size', type=int, default=16)
     parser.add_argument(
         '--dataset',
@@ -45,8 +50,10 @@ def main(argv=None):
     args = parse_args(argv)
     source = safe_torch_load(args.src, map_location='cpu')
     model_state = source.get('model', source)
-    grid = tuple(s // args.patch_size for s in args.img_size)
+    grid = None if args.img_size is None else tuple(
+        s // args.patch_size for s in args.img_size)
     state_dict, info = convert_depict(model_state, grid)
+    stored = info['pos_embed_grid']
     dataset = args.dataset or semantic_dataset_for(info['num_classes'])
     if dataset is None:
         raise ValueError(
@@ -68,7 +75,9 @@ def main(argv=None):
           f"(embed_dims={info['embed_dims']}, num_layers={info['num_layers']}), "
           f"{info['decoder_layers']} self + {info['cross_layers']} cross "
           f"decoder layers, num_classes={info['num_classes']}, pos_embed "
-          f'grid {grid[0]}x{grid[1]}, classes of {dataset}')
+          f'grid {stored[0]}x{stored[1]} '
+          f'({"as stored" if grid is None else "resized"}) -> img_size {stored[0] * args.patch_size}x'
+          f'{stored[1] * args.patch_size}, classes of {dataset}')
 
 
 if __name__ == '__main__':

@@ -24,9 +24,11 @@ model = dict(
         attn_drop_rate=0.0,
         drop_rate=0.0,
         final_norm=True,
-        norm_cfg=dict(type='LN', eps=1e-6, requires_grad=True),
+        # As the release's ViT: torch's default LayerNorm eps, and position
+        # embeddings resized bilinearly to other input sizes.
+        norm_cfg=dict(type='LN', eps=1e-5, requires_grad=True),
         with_cls_token=True,
-        interpolate_mode='bicubic'),
+        interpolate_mode='bilinear'),
     decode_head=dict(
         type='DEPICTHead',
         mode='sa',
@@ -41,4 +43,4 @@ model = dict(
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
-    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(480, 480)))
+    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(512, 512)))

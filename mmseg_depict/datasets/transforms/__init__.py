@@ -1,4 +1,7 @@
 from .check_seg_label_range import CheckSegLabelRange
+from .enlarge_short_side import EnlargeShortSide
 from .load_coco_panoptic_annotations import LoadCocoPanopticAnnotations
 
-__all__ = ['CheckSegLabelRange', 'LoadCocoPanopticAnnotations']
+__all__ = [
+    'CheckSegLabelRange', 'EnlargeShortSide', 'LoadCocoPanopticAnnotations'
+]

@@ -1,6 +1,6 @@
 """Key mapping from the DEPICT / Segmenter release and timm ViTs to our
 modules (mmseg ``VisionTransformer`` / ``DistilledVisionTransformer`` +
-``DEPICTHead``). Layouts: ../shared/spec/DEPICT.md."""
+``DEPICTHead``). Checkpoint layouts: configs/depict/README.md."""
 import importlib.util
 import os.path as osp
 import re
@@ -83,8 +83,8 @@ def convert_timm_vit(state: Dict[str, Tensor],
             position embedding is resized to; ``None`` keeps it.
 
     Returns:
-        tuple: Converted state dict and info (``distilled``, ``embed_dims``,
-        ``num_layers``).
+        tuple: Converted state dict and info (``pos_embed_grid`` of the
+        converted backbone, ``distilled``, ``embed_dims``, ``num_layers``).
     """
     if 'pos_embed' not in state or 'cls_token' not in state:
         raise UnknownCheckpointLayout(
@@ -93,12 +93,16 @@ def convert_timm_vit(state: Dict[str, Tensor],
     distilled = 'dist_token' in state
     # The distillation classifier has no place in a segmentation backbone.
     state = {k: v for k, v in state.items() if not k.startswith('head_dist.')}
-    if grid is not None:
+    if grid is None:
+        side = int(round((state['pos_embed'].shape[1] - 1 - distilled)**0.5))
+        grid = (side, side)
+    else:
         state['pos_embed'] = resize_pos_embed(state['pos_embed'],
                                               1 + distilled, grid)
     converted = _mmseg_convert_vit()(state)
     depth = len({k.split('.')[1] for k in converted if k.startswith('layers.')})
     info = dict(
+        pos_embed_grid=tuple(grid),
         distilled=distilled,
         embed_dims=state['cls_token'].shape[-1],
         num_layers=depth)
