@@ -8,8 +8,9 @@ from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
-from mmengine.fileio import put, put_text
+from mmengine.fileio import put_text
 
+from ..engine.atomic_local_backend import write_image
 from ..utils.panoptic_ids import id2rgb, segment_bbox
 from .inference import ConfigLike, build_inferencer
 
@@ -67,14 +68,6 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.5,
         help='weight of the painted classes over the image, in (0, 1]')
-
-
-def write_image(path: str, image: np.ndarray) -> None:
-    """``cv2`` encoding, then an all-or-nothing write (temp file + rename)."""
-    ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image)
-    if not ok:
-        raise ValueError(f"could not encode an image for '{path}'")
-    put(encoded.tobytes(), path)
 
 
 class Predictor:

@@ -1,4 +1,4 @@
-from .atomic_local_backend import AtomicLocalBackend, publish
+from .atomic_local_backend import AtomicLocalBackend, publish, write_image
 from .runner_setup import (add_runner_args, build_runner, config_scope,
                            data_loaders_for, dump_detection_results,
                            enable_amp, load_config, parse_runner_args,
@@ -13,5 +13,5 @@ __all__ = [
     'config_scope', 'data_loaders_for', 'dump_detection_results',
     'enable_amp', 'load_config', 'parse_runner_args', 'publish',
     'safe_torch_load', 'set_resume', 'set_test_outputs', 'set_tta',
-    'shutdown_distributed'
+    'shutdown_distributed', 'write_image'
 ]

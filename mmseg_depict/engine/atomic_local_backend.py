@@ -4,7 +4,9 @@ import tempfile
 from pathlib import Path
 from typing import Union
 
-from mmengine.fileio import LocalBackend, register_backend
+import cv2
+import numpy as np
+from mmengine.fileio import LocalBackend, put, register_backend
 
 
 def publish(partial: str, target: str) -> None:
@@ -15,6 +17,15 @@ def publish(partial: str, target: str) -> None:
     os.umask(umask)
     os.chmod(partial, 0o666 & ~umask)
     os.replace(partial, target)
+
+
+def write_image(path: str, image: np.ndarray) -> None:
+    """``cv2`` encoding (format from the extension, PNG without one), then
+    an all-or-nothing write (temp file + rename)."""
+    ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image)
+    if not ok:
+        raise ValueError(f"could not encode an image for '{path}'")
+    put(encoded.tobytes(), path)
 
 
 @register_backend('local', force=True, prefixes='')

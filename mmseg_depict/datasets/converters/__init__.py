@@ -1,8 +1,12 @@
 """Convert datasets as they are downloaded into the layouts configs read."""
 from .ade20k_panoptic import ADE150_TO_PANOPTIC, convert_ade20k_panoptic
+from .cityscapes import convert_cityscapes
 from .cityscapes_panoptic import convert_cityscapes_panoptic
+from .pascal_context import (CONTEXT59_CATEGORY_IDS, DetailFormatError,
+                             convert_pascal_context)
 
 __all__ = [
-    'ADE150_TO_PANOPTIC', 'convert_ade20k_panoptic',
-    'convert_cityscapes_panoptic'
+    'ADE150_TO_PANOPTIC', 'CONTEXT59_CATEGORY_IDS', 'DetailFormatError',
+    'convert_ade20k_panoptic', 'convert_cityscapes',
+    'convert_cityscapes_panoptic', 'convert_pascal_context'
 ]
