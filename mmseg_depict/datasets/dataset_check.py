@@ -1,0 +1,204 @@
+"""Check a prepared semantic dataset before a long run: split sizes against
+the official ones, every image paired with its label map, label values in
+range, label and image of the same size, every file readable."""
+import glob
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class SplitLayout:
+    """Where one split's images and labels are, relative to the data root.
+
+    ``list_file`` (PASCAL-Context) names the split's stems; otherwise the
+    split is every ``*image_suffix`` file under ``image_dir`` (recursively).
+    """
+    image_dir: str
+    label_dir: str
+    official: int
+    list_file: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class DatasetLayout:
+    """A dataset as its configs read it."""
+    image_suffix: str
+    label_suffix: str
+    valid: Tuple[int, ...]
+    splits: Dict[str, SplitLayout] = field(default_factory=dict)
+    root_hint: str = ''
+
+
+LAYOUTS = {
+    'ade20k': DatasetLayout(
+        '.jpg', '.png', tuple(range(151)),  # 0 = other, k = class k
+        dict(train=SplitLayout('images/training', 'annotations/training',
+                               20210),
+             val=SplitLayout('images/validation', 'annotations/validation',
+                             2000)),
+        'data/ade/ADEChallengeData2016'),
+    'cityscapes': DatasetLayout(
+        '_leftImg8bit.png', '_gtFine_labelTrainIds.png',
+        tuple(range(19)) + (255, ),
+        dict(train=SplitLayout('leftImg8bit/train', 'gtFine/train', 2975),
+             val=SplitLayout('leftImg8bit/val', 'gtFine/val', 500)),
+        'data/cityscapes'),
+    'pascal_context_59': DatasetLayout(
+        '.jpg', '.png', tuple(range(60)),  # 0 = background
+        dict(train=SplitLayout('JPEGImages', 'SegmentationClassContext', 4996,
+                               'ImageSets/SegmentationContext/train.txt'),
+             val=SplitLayout('JPEGImages', 'SegmentationClassContext', 5104,
+                             'ImageSets/SegmentationContext/val.txt')),
+        'data/VOCdevkit/VOC2010'),
+}
+
+
+@dataclass
+class SplitReport:
+    """What was found in one split."""
+    split: str
+    official: int
+    images: int = 0
+    labels: int = 0
+    problems: List[str] = field(default_factory=list)
+    #: problem kind -> count, for the summary table
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, message: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.problems.append(message)
+
+
+def _stems(folder: str, suffix: str) -> Dict[str, str]:
+    """stem (path relative to ``folder`` without the suffix) -> path."""
+    paths = glob.glob(osp.join(folder, '**', '*' + suffix), recursive=True)
+    return {osp.relpath(p, folder)[:-len(suffix)]: p for p in paths}
+
+
+def check_pair(task: Tuple[str, str, Tuple[int, ...]]) -> List[Tuple[str, str]]:
+    """Problems of one image / label pair, as (kind, message)."""
+    image_path, label_path, valid = task
+    problems = []
+    try:
+        with Image.open(image_path) as image:  # reads the header only
+            width, height = image.size
+    except (OSError, ValueError) as e:
+        return [('unreadable', f"image '{image_path}' cannot be read: {e}")]
+    label = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)
+    if label is None:
+        return [('unreadable', f"label '{label_path}' cannot be read")]
+    if label.ndim != 2:
+        problems.append(('format', f"label '{label_path}' has "
+                         f'{label.shape[2]} channels; expected one '
+                         '(class indices)'))
+        return problems
+    if label.shape != (height, width):
+        problems.append(('size', f"label '{label_path}' is "
+                         f'{label.shape[1]}x{label.shape[0]}, its image '
+                         f'{width}x{height}'))
+    values = np.unique(label)
+    bad = np.setdiff1d(values, np.asarray(valid))
+    if bad.size:
+        problems.append(('values', f"label '{label_path}' holds "
+                         f'{bad.tolist()[:8]}; expected {valid[0]}..'
+                         f'{max(v for v in valid if v != 255)}'
+                         f'{" or 255" if 255 in valid else ""}'))
+    return problems
+
+
+def check_dataset(root: str,
+                  dataset: str,
+                  check_counts: bool = True,
+                  nproc: int = 1) -> List[SplitReport]:
+    """Check every split of a prepared dataset; see the module docstring.
+
+    Args:
+        root (str): The data root a config's ``data_root`` points at.
+        dataset (str): A key of :data:`LAYOUTS`.
+        check_counts (bool): Compare split sizes with the official ones.
+        nproc (int): Worker processes for reading the label maps.
+
+    Returns:
+        list[SplitReport]: One report per split.
+    """
+    if dataset not in LAYOUTS:
+        raise ValueError(f'--dataset {dataset}: expected one of '
+                         f'{sorted(LAYOUTS)}')
+    layout = LAYOUTS[dataset]
+    if not osp.isdir(root):
+        raise FileNotFoundError(f"data root '{root}' is not a folder "
+                                f'(for {dataset}: {layout.root_hint})')
+    reports = []
+    for split, where in layout.splits.items():
+        report = SplitReport(split, where.official)
+        reports.append(report)
+        image_dir = osp.join(root, where.image_dir)
+        label_dir = osp.join(root, where.label_dir)
+        missing = [d for d in (image_dir, label_dir) if not osp.isdir(d)]
+        if missing:
+            report.add('layout', f"folder '{missing[0]}' not found (expected "
+                       f'{dataset} as under {layout.root_hint})')
+            continue
+        images = _stems(image_dir, layout.image_suffix)
+        labels = _stems(label_dir, layout.label_suffix)
+        if where.list_file is not None:
+            list_path = osp.join(root, where.list_file)
+            if not osp.isfile(list_path):
+                report.add('layout', f"split list '{list_path}' not found")
+                continue
+            with open(list_path) as f:
+                stems = [line.strip() for line in f if line.strip()]
+            images = {s: images.get(s) for s in stems}
+            labels = {s: labels.get(s) for s in stems}
+            for stem in stems:
+                if images[stem] is None:
+                    report.add('unpaired', f"'{list_path}' names {stem}, "
+                               f"not found in '{image_dir}'")
+        else:
+            for stem in sorted(set(labels) - set(images)):
+                report.add('unpaired', f"label '{labels[stem]}' has no image")
+        report.images = sum(p is not None for p in images.values())
+        report.labels = sum(p is not None for p in labels.values())
+        for stem in sorted(images):
+            if images[stem] is not None and labels.get(stem) is None:
+                report.add('unpaired', f"image '{images[stem]}' has no label "
+                           f'({layout.label_suffix} in {label_dir})')
+        if check_counts and report.images != where.official:
+            report.add('count', f'{split}: {report.images} images, the '
+                       f'official {split} split has {where.official}')
+        tasks = [(images[s], labels[s], layout.valid) for s in sorted(images)
+                 if images[s] is not None and labels.get(s) is not None]
+        if not tasks:
+            continue
+        print(f'{dataset} {split}: reading {len(tasks)} label maps')
+        if nproc > 1:
+            results = track_parallel_progress(check_pair, tasks, nproc)
+        else:
+            results = track_progress(check_pair, tasks)
+        for problems in results:
+            for kind, message in problems:
+                report.add(kind, message)
+    return reports
+
+
+#: Summary-table columns: problem kinds, in order.
+PROBLEM_KINDS = ('layout', 'count', 'unpaired', 'unreadable', 'format',
+                 'size', 'values')
+
+
+def summary_table(reports: List[SplitReport]) -> str:
+    """A markdown table, one row per split."""
+    header = ['split', 'images', 'labels', 'official'] + list(PROBLEM_KINDS)
+    rows = ['| ' + ' | '.join(header) + ' |',
+            '|' + '---|' * len(header)]
+    for r in reports:
+        cells = [r.split, str(r.images), str(r.labels), str(r.official)]
+        cells += [str(r.counts.get(k, 0)) for k in PROBLEM_KINDS]
+        rows.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(rows)

@@ -1,0 +1,71 @@
+"""tools/misc/check_dataset.py on generated datasets in the real layouts:
+clean ones pass (with --skip-counts: they are small), every kind of damage
+is reported with its file and a non-zero exit."""
+import glob
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from mmseg_depict.datasets.synthetic import (make_ade20k, make_cityscapes,
+                                             make_pascal_context)
+from .conftest import run_tool
+
+MAKERS = {
+    'ade20k': make_ade20k,
+    'cityscapes': make_cityscapes,
+    'pascal_context_59': make_pascal_context,
+}
+
+
+def check(root, dataset, *extra):
+    return run_tool(['tools/misc/check_dataset.py', root, '--dataset',
+                     dataset, *extra], check=False)
+
+
+@pytest.mark.parametrize('dataset', sorted(MAKERS))
+def test_clean_layout_passes_and_counts_are_compared(dataset, tmp_path):
+    root = MAKERS[dataset](str(tmp_path / dataset), 3, 2, size=(32, 48))
+    proc = check(root, dataset, '--skip-counts')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'no problems found' in proc.stdout
+    assert '| train | 3 | 3 |' in proc.stdout and '| val | 2 | 2 |' in proc.stdout
+    proc = check(root, dataset)
+    assert proc.returncode == 1
+    assert 'train: 3 images, the official train split has' in proc.stdout
+
+
+def test_damage_is_named(tmp_path):
+    root = make_ade20k(str(tmp_path / 'ade'), 4, 2, size=(32, 48))
+    labels = sorted(glob.glob(osp.join(root, 'annotations', 'training', '*')))
+    images = sorted(glob.glob(osp.join(root, 'images', 'training', '*')))
+    os.remove(labels[0])  # image without label
+    cv2.imwrite(labels[1], np.full((32, 48), 151, np.uint8))  # class 151
+    cv2.imwrite(labels[2], np.zeros((16, 48), np.uint8))  # wrong size
+    cv2.imwrite(labels[3], np.zeros((32, 48, 3), np.uint8))  # RGB label
+    with open(osp.join(root, 'annotations', 'training', 'orphan.png'),
+              'wb') as f:
+        f.write(b'not a png')
+    proc = check(root, 'ade20k', '--skip-counts')
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert f"image '{images[0]}' has no label" in out
+    assert f"label '{labels[1]}' holds [151]; expected 0..150" in out
+    assert f"label '{labels[2]}' is 48x16, its image 48x32" in out
+    assert f"label '{labels[3]}' has 3 channels" in out
+    assert "label '" + osp.join(root, 'annotations', 'training',
+                                'orphan.png') + "' has no image" in out
+    assert '| train | 4 | 4 | 20210 | 0 | 0 | 2 | 0 | 1 | 1 | 1 |' in out
+
+
+def test_wrong_layout_is_named(tmp_path):
+    root = make_cityscapes(str(tmp_path / 'cs'), 2, 1, size=(32, 64))
+    proc = check(osp.join(root, 'leftImg8bit'), 'cityscapes', '--skip-counts')
+    assert proc.returncode == 1
+    assert "folder '" in proc.stdout and 'data/cityscapes' in proc.stdout
+    voc = make_pascal_context(str(tmp_path / 'voc'), 2, 1, size=(32, 48))
+    os.remove(osp.join(voc, 'ImageSets', 'SegmentationContext', 'val.txt'))
+    proc = check(voc, 'pascal_context_59', '--skip-counts')
+    assert proc.returncode == 1 and 'val.txt\' not found' in proc.stdout
