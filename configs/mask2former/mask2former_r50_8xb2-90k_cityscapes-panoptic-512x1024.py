@@ -20,6 +20,10 @@ model = dict(
             pad_seg=True,
             seg_pad_value=255)
     ]),
+    # The release trains the ResNet's BatchNorm on Cityscapes (SyncBN; COCO
+    # and ADE20K keep it frozen).
+    backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True),
+                  norm_eval=False),
     panoptic_head=dict(
         num_things_classes=num_things_classes,
         num_stuff_classes=num_stuff_classes,
