@@ -74,3 +74,39 @@ def test_missing_prediction_is_named(ground_truth, tmp_path):
         json.dump(dict(annotations=[]), f)
     with pytest.raises(ValueError, match='no prediction for images'):
         PanopticFolders(*ground_truth, pred_json, str(tmp_path))
+
+
+def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
+    """The offline tool loads numpy / cv2 modules only; a prediction of
+    another size or with four channels is named."""
+    gt_json, gt_folder = ground_truth
+    probe = ("import runpy, sys; sys.argv = sys.argv[1:]; sys.path.insert(0, "
+             "'tools/analysis_tools'); runpy.run_path(sys.argv[0], "
+             "run_name='__main__'); heavy = [m for m in ('torch', 'mmdet', "
+             "'mmseg', 'mmengine') if m in sys.modules]; "
+             "print('heavy modules:', heavy)")
+    proc = run_tool(['-c', probe, 'tools/analysis_tools/panoptic_quality.py',
+                     gt_json, gt_folder, gt_json, gt_folder])
+    assert 'heavy modules: []' in proc.stdout
+    with open(gt_json) as f:
+        name = json.load(f)['annotations'][0]['file_name']
+    pred_folder = str(tmp_path / 'pred')
+    shutil.copytree(gt_folder, pred_folder)
+    png = osp.join(pred_folder, name)
+    cv2.imwrite(png, cv2.imread(png)[:8])
+    proc = run_tool(['tools/analysis_tools/panoptic_quality.py', gt_json,
+                     gt_folder, gt_json, pred_folder], check=False)
+    assert proc.returncode and f"prediction '{png}' is" in proc.stderr
+    cv2.imwrite(png, np.zeros((8, 8, 4), np.uint8))
+    proc = run_tool(['tools/analysis_tools/panoptic_quality.py', gt_json,
+                     gt_folder, gt_json, pred_folder], check=False)
+    assert proc.returncode and f"'{png}' has 4 channels" in proc.stderr
+
+
+def test_benchmark_baseline_agrees_with_the_tool():
+    """benchmark_pq.py on a few pairs: panopticapi's method (the baseline
+    script) and the tool give the same PQ / SQ / RQ, or it exits non-zero."""
+    proc = run_tool(['tools/analysis_tools/benchmark_pq.py', '--num-images',
+                     '4', '--shape', '128', '256', '--rounds', '1'])
+    assert 'from both (largest difference' in proc.stdout
+    assert "| panopticapi's method |" in proc.stdout

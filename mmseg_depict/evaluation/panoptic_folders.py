@@ -3,10 +3,7 @@ import json
 import os.path as osp
 from typing import Dict, List, Tuple
 
-import cv2
-import numpy as np
-
-from ..utils.panoptic_ids import rgb2id
+from ..utils.panoptic_ids import read_panoptic_ids
 from .panoptic_quality import PQStats, pq_dataset_stats
 
 
@@ -15,13 +12,6 @@ def _read_json(path: str) -> dict:
         raise FileNotFoundError(f'{path} not found')
     with open(path) as f:
         return json.load(f)
-
-
-def _read_ids(path: str) -> np.ndarray:
-    bgr = cv2.imread(path, cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise FileNotFoundError(f'{path} not found or not an image')
-    return rgb2id(bgr[..., ::-1])
 
 
 class PanopticFolders:
@@ -87,12 +77,20 @@ class PanopticFolders:
                     f'prediction {pred["file_name"]}: segment {s["id"]} has '
                     f'unknown category_id {s["category_id"]}')
             pred_segments[s['id']] = self.pred_index[s['category_id']]
-        return (_read_ids(osp.join(self.gt_folder, gt['file_name'])),
-                gt_segments,
-                _read_ids(osp.join(self.pred_folder, pred['file_name'])),
-                pred_segments)
+        gt_path = osp.join(self.gt_folder, gt['file_name'])
+        pred_path = osp.join(self.pred_folder, pred['file_name'])
+        gt_ids, pred_ids = read_panoptic_ids(gt_path), read_panoptic_ids(
+            pred_path)
+        if gt_ids.shape != pred_ids.shape:
+            raise ValueError(
+                f"prediction '{pred_path}' is {pred_ids.shape[1]}x"
+                f"{pred_ids.shape[0]}, its ground truth '{gt_path}' "
+                f'{gt_ids.shape[1]}x{gt_ids.shape[0]}')
+        return gt_ids, gt_segments, pred_ids, pred_segments
 
-    def stats(self, nproc: int = 1) -> PQStats:
-        """Dataset PQ counts, reading images in ``nproc`` processes."""
+    def stats(self, nproc: int = 1, progress=None) -> PQStats:
+        """Dataset PQ counts, reading images in ``nproc`` processes
+        (``progress`` as :func:`pq_dataset_stats` takes it)."""
         return pq_dataset_stats(
-            range(len(self.pairs)), self.load, len(self.categories), nproc)
+            range(len(self.pairs)), self.load, len(self.categories), nproc,
+            progress=progress)

@@ -1,6 +1,10 @@
 """Panoptic quality (PQ, SQ, RQ) without panopticapi.
 
-Definitions: ../shared/spec/MASK2FORMER_AND_PQ.md. Per image, one joint
+PQ = sum of matched IoUs / (TP + FP/2 + FN/2) per category, as the COCO
+panoptic benchmark defines it (a match: same category, IoU > 0.5, the
+prediction's VOID pixels left out of the union; crowd ground truth is never
+matched; an unmatched prediction lying over half on VOID or on crowd of its
+own category is no false positive). Per image, one joint
 histogram of (ground-truth segment, predicted segment) over the pixels gives
 every intersection and area at once; matching, false positives and false
 negatives are then array operations over segments, never over pixels again.
@@ -8,7 +12,8 @@ negatives are then array operations over segments, never over pixels again.
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
-from typing import Callable, Dict, Iterable, Mapping, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, Mapping, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 
@@ -80,9 +85,34 @@ class PQStats:
         return result
 
 
-# Id maps whose largest id is below this are indexed through a lookup table
-# (one gather per pixel); larger ids (COCO's RGB-encoded ones) use a search.
-_LOOKUP_LIMIT = 1 << 22
+# Ids below this (every COCO-panoptic PNG id: 24 bits) are indexed through
+# one lookup table per process, kept between images; larger or negative ids
+# fall back to a binary search.
+_LOOKUP_BITS = 24
+_UNKNOWN = np.iinfo(np.uint16).max
+_lookup = None
+
+
+def _lookup_table() -> np.ndarray:
+    """The process's id -> segment index table (32 MB, made once): every
+    entry unknown except VOID -> 0."""
+    global _lookup
+    if _lookup is None:
+        _lookup = np.full(1 << _LOOKUP_BITS, _UNKNOWN, np.uint16)
+        _lookup[VOID] = 0
+    return _lookup
+
+
+def _fits_lookup(flat: np.ndarray, keys: np.ndarray) -> bool:
+    """Whether every id and key can index the lookup table."""
+    if len(keys) >= _UNKNOWN or flat.dtype.kind not in 'ui':
+        return False
+    if keys.size and (keys.min() <= VOID or keys.max() >> _LOOKUP_BITS):
+        return False
+    if flat.dtype.kind == 'u' and flat.dtype.itemsize <= 2:
+        return True
+    return flat.min(initial=0) >= 0 and not \
+        int(flat.max(initial=0)) >> _LOOKUP_BITS
 
 
 def _segment_index(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -90,12 +120,14 @@ def _segment_index(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
     ``len(keys) + 1`` for ids that no segment declares."""
     flat = ids.ravel()
     unknown = len(keys) + 1
-    top = max(int(flat.max(initial=0)), int(keys.max(initial=0)))
-    if top < _LOOKUP_LIMIT and flat.min(initial=0) >= 0:
-        table = np.full(top + 1, unknown, np.intp)
-        table[VOID] = 0
+    if _fits_lookup(flat, keys):
+        table = _lookup_table()
         table[keys] = np.arange(1, len(keys) + 1)
-        return table[flat]
+        try:
+            index = table[flat]
+        finally:
+            table[keys] = _UNKNOWN
+        return np.minimum(index, unknown, out=index)
     index = np.searchsorted(keys, flat)
     index[index == len(keys)] = 0
     hit = keys[index] == flat if len(keys) else np.zeros(flat.shape, bool)
@@ -134,7 +166,7 @@ def pq_image_stats(gt_ids: np.ndarray,
     n_gt, n_pred = len(gt_keys), len(pred_keys)
     # Index n + 1 collects ids without a segments_info entry.
     rows, cols = n_gt + 2, n_pred + 2
-    pairs = _segment_index(gt_ids, gt_keys) * cols
+    pairs = _segment_index(gt_ids, gt_keys).astype(np.intp) * cols
     pairs += _segment_index(pred_ids, pred_keys)
     joint = np.bincount(pairs, minlength=rows * cols).reshape(rows, cols)
     if joint[-1].any():
@@ -190,7 +222,9 @@ def pq_dataset_stats(items: Iterable,
                      load: Callable,
                      num_categories: int,
                      nproc: int = 1,
-                     chunksize: int = 8) -> PQStats:
+                     chunksize: int = 8,
+                     progress: Optional[Callable[[int], None]] = None
+                     ) -> PQStats:
     """Sum the PQ counts of every image.
 
     Args:
@@ -202,6 +236,8 @@ def pq_dataset_stats(items: Iterable,
         num_categories (int): Number of categories.
         nproc (int): Worker processes; 1 counts in this process.
         chunksize (int): Images handed to a worker at a time.
+        progress (Callable, optional): Called with the number of images
+            counted so far, after each one.
 
     Returns:
         PQStats: Dataset totals.
@@ -209,16 +245,21 @@ def pq_dataset_stats(items: Iterable,
     global _worker_load
     total = PQStats(num_categories)
     if nproc <= 1:
-        for item in items:
+        for done, item in enumerate(items, 1):
             total += pq_image_stats(*load(item), num_categories)
+            if progress:
+                progress(done)
         return total
     _worker_load = load
     try:
         with get_context('fork').Pool(nproc) as pool:
-            for stats in pool.imap_unordered(
-                    partial(_count_in_worker, num_categories), items,
-                    chunksize):
+            for done, stats in enumerate(
+                    pool.imap_unordered(
+                        partial(_count_in_worker, num_categories), items,
+                        chunksize), 1):
                 total += stats
+                if progress:
+                    progress(done)
     finally:
         _worker_load = None
     return total

@@ -1,7 +1,8 @@
 from .complexity import count_multiply_adds, flop_analyzer, sdpa_flop_jit
-from .panoptic_ids import id2rgb, rgb2id, segment_bbox
+from .panoptic_ids import id2rgb, read_panoptic_ids, rgb2id, segment_bbox
 
 __all__ = [
-    'count_multiply_adds', 'flop_analyzer', 'id2rgb', 'rgb2id', 'sdpa_flop_jit',
+    'count_multiply_adds', 'flop_analyzer', 'id2rgb', 'read_panoptic_ids',
+    'rgb2id', 'sdpa_flop_jit',
     'segment_bbox'
 ]

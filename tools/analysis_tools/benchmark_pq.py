@@ -1,25 +1,34 @@
-"""Time the PQ computation against the per-segment reference, same data.
+"""End-to-end time of the offline PQ tool against panopticapi's method, on
+the same folders, each run as a user runs it (a fresh process).
 
-    python tools/analysis_tools/benchmark_pq.py [--num-images 500]
-        [--shape 512 1024] [--nproc 2] [--out FILE.json]
+    python tools/analysis_tools/benchmark_pq.py [--num-images 200]
+        [--shape 512 1024] [--nproc 2] [--rounds 3] [--keep DIR]
 
-Generates Cityscapes-sized panoptic pairs (stuff bands, thing instances,
-crowd, VOID gaps; predictions shifted, dropped, relabelled and with spurious
-segments), checks that both implementations give identical counts, and
-reports the time of each and their ratio.
+Writes Cityscapes-sized COCO-panoptic folders (stuff bands, thing instances,
+crowd, VOID gaps, random 24-bit segment ids; predictions shifted, dropped,
+relabelled and with spurious segments), then times
+``tools/analysis_tools/panoptic_quality.py`` and
+``tools/analysis_tools/panoptic_quality_baseline.py`` (panopticapi's
+algorithm) on them, taking turns, ``--rounds`` times each with ``--nproc``
+workers; prints the median wall times, their ratio, both tools' PQ / SQ / RQ
+(they must agree) and the tool's peak memory.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import re
+import subprocess
+import sys
+import tempfile
 import time
 
+import cv2
 import numpy as np
 
-from mmseg_depict.evaluation import (PQStats, pq_dataset_stats,
-                                     reference_pq_image_stats)
-
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_CATEGORIES = 19  # 8 things + 11 stuff, as Cityscapes
+NUM_THINGS = 8
 
 
 def panoptic_pair(seed: int, shape):
@@ -53,54 +62,115 @@ def panoptic_pair(seed: int, shape):
     return gt, segments, pred, pred_segments
 
 
+def id2rgb(ids: np.ndarray) -> np.ndarray:
+    return np.stack([ids % 256, ids // 256 % 256, ids // 65536 % 256],
+                    axis=-1).astype(np.uint8)
+
+
+def write_folders(root: str, num_images: int, shape) -> tuple:
+    """Ground-truth and prediction folders + JSONs; returns the four paths
+    in the order both tools take them."""
+    paths = [osp.join(root, 'gt.json'), osp.join(root, 'gt'),
+             osp.join(root, 'pred.json'), osp.join(root, 'pred')]
+    os.makedirs(paths[1])
+    os.makedirs(paths[3])
+    categories = [dict(id=c, name=f'class{c}', isthing=int(c < NUM_THINGS))
+                  for c in range(NUM_CATEGORIES)]
+    gt_anns, pred_anns, images = [], [], []
+    for i in range(num_images):
+        gt, segments, pred, pred_segments = panoptic_pair(i, shape)
+        rng = np.random.default_rng(10_000 + i)
+        ids = sorted(set(segments) | set(pred_segments))
+        code = dict(zip(ids, rng.choice(np.arange(1, 1 << 24), len(ids),
+                                        replace=False).tolist()))
+        lut = np.zeros(max(ids) + 1, np.int64)
+        lut[list(code)] = list(code.values())
+        name = f'{i:06d}.png'
+        cv2.imwrite(osp.join(paths[1], name), id2rgb(lut[gt])[..., ::-1])
+        cv2.imwrite(osp.join(paths[3], name), id2rgb(lut[pred])[..., ::-1])
+        areas = dict(zip(*np.unique(gt, return_counts=True)))
+        images.append(dict(id=i, file_name=name, height=shape[0],
+                           width=shape[1]))
+        gt_anns.append(dict(image_id=i, file_name=name, segments_info=[
+            dict(id=code[k], category_id=c, iscrowd=int(crowd),
+                 area=int(areas[k])) for k, (c, crowd) in segments.items()]))
+        pred_anns.append(dict(image_id=i, file_name=name, segments_info=[
+            dict(id=code[k], category_id=c)
+            for k, c in pred_segments.items()]))
+    with open(paths[0], 'w') as f:
+        json.dump(dict(images=images, annotations=gt_anns,
+                       categories=categories), f)
+    with open(paths[2], 'w') as f:
+        json.dump(dict(annotations=pred_anns), f)
+    return paths
+
+
+def timed(command) -> tuple:
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f'{command[1]} failed:\n{proc.stderr}')
+    return seconds, proc.stdout
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--num-images', type=int, default=500)
+    parser.add_argument('--num-images', type=int, default=200)
     parser.add_argument('--shape', type=int, nargs=2, default=(512, 1024))
     parser.add_argument('--nproc', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument(
-        '--out', default='work_dirs/benchmark_pq/benchmark_pq.json')
+        '--keep', help='write the folders here and keep them (default: a '
+        'temporary folder)')
     args = parser.parse_args(argv)
-    samples = [panoptic_pair(i, tuple(args.shape))
-               for i in range(args.num_images)]
-    print(f'{len(samples)} panoptic pairs of {args.shape[0]}x{args.shape[1]}, '
-          f'{np.mean([len(s[1]) for s in samples]):.1f} ground-truth segments '
-          'per image')
-    times, results = {}, {}
-    runs = {'joint histogram, 1 process': dict(nproc=1)}
-    if args.nproc > 1:
-        runs[f'joint histogram, {args.nproc} processes'] = dict(
-            nproc=args.nproc)
-    for name, kwargs in runs.items():
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or tmp
         start = time.perf_counter()
-        results[name] = pq_dataset_stats(range(len(samples)),
-                                         samples.__getitem__, NUM_CATEGORIES,
-                                         **kwargs)
-        times[name] = time.perf_counter() - start
-    start = time.perf_counter()
-    reference = PQStats(NUM_CATEGORIES)
-    for sample in samples:
-        reference += reference_pq_image_stats(*sample, NUM_CATEGORIES)
-    times['per-segment reference'] = time.perf_counter() - start
-    for name, stats in results.items():
-        for key in ('tp', 'fp', 'fn'):
-            if not np.array_equal(getattr(stats, key), getattr(reference, key)):
-                raise SystemExit(f'{name}: {key} differs from the reference')
-        if not np.allclose(stats.iou, reference.iou):
-            raise SystemExit(f'{name}: IoU sums differ from the reference')
-    pq = reference.summary([c < 8 for c in range(NUM_CATEGORIES)])['All']['pq']
-    print(f'identical counts; PQ = {100 * pq:.2f}\n')
-    print('| implementation | seconds | ms / image | speed-up vs reference |')
-    print('|---|---|---|---|')
-    ref_time = times['per-segment reference']
-    for name, seconds in times.items():
-        print(f'| {name} | {seconds:.1f} | '
-              f'{1000 * seconds / len(samples):.1f} | '
-              f'{ref_time / seconds:.1f}x |')
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(num_images=len(samples), shape=list(args.shape),
-                       seconds=times, pq=pq), f, indent=1)
+        paths = write_folders(root, args.num_images, tuple(args.shape))
+        print(f'{args.num_images} pairs of {args.shape[0]}x{args.shape[1]} '
+              f'written in {time.perf_counter() - start:.0f} s; '
+              f'{args.rounds} rounds, {args.nproc} processes\n')
+        metrics_file = osp.join(tmp, 'metrics.json')
+        tools = {
+            'panoptic_quality.py (ours)': [
+                sys.executable, 'tools/analysis_tools/panoptic_quality.py',
+                *paths, '--nproc', str(args.nproc), '--out', metrics_file
+            ],
+            "panopticapi's method": [
+                sys.executable,
+                'tools/analysis_tools/panoptic_quality_baseline.py', *paths,
+                '--nproc', str(args.nproc)
+            ],
+        }
+        times = {name: [] for name in tools}
+        outputs = {}
+        for _ in range(args.rounds):
+            for name, command in tools.items():
+                seconds, outputs[name] = timed(command)
+                times[name].append(seconds)
+        with open(metrics_file) as f:
+            ours = json.load(f)
+    baseline = json.loads(outputs["panopticapi's method"].splitlines()[-1])
+    worst = 0.0
+    for group, suffix in (('All', ''), ('Things', '_th'), ('Stuff', '_st')):
+        for key in ('pq', 'sq', 'rq'):
+            worst = max(worst, abs(ours[key.upper() + suffix] -
+                                   100 * baseline[group][key]))
+    if worst > 1e-9:
+        raise SystemExit(f'PQ differs: ours {ours}, baseline {baseline}')
+    medians = {name: float(np.median(t)) for name, t in times.items()}
+    base = medians["panopticapi's method"]
+    print(f"PQ {ours['PQ']:.4f}, SQ {ours['SQ']:.4f}, RQ {ours['RQ']:.4f} "
+          f'from both (largest difference {worst:.1e})\n')
+    print('| tool | seconds (median) | all runs | speed-up |')
+    print('|---|---:|---|---:|')
+    for name, seconds in medians.items():
+        runs = ', '.join(f'{t:.2f}' for t in times[name])
+        print(f'| {name} | {seconds:.2f} | {runs} | {base / seconds:.2f}x |')
+    memory = re.search(r'peak memory: .*', outputs['panoptic_quality.py (ours)'])
+    if memory:
+        print(f'\n{memory.group(0)}')
 
 
 if __name__ == '__main__':

@@ -9,12 +9,15 @@
 Predictions pair with the ground truth by ``image_id``; their categories
 match by name when the prediction JSON lists them (as
 ``PanopticQualityMetric(output_dir=...)`` writes it), else by id. No
-panopticapi; images are read and counted in ``--nproc`` processes.
+panopticapi, and no torch / mmdet / mmseg either: the tool loads only the
+numpy + cv2 modules it needs. Images are read and counted in ``--nproc``
+processes, one pair at a time each; the peak memory (RSS) of the tool and
+of its largest worker is printed at the end.
 """
 import argparse
 import json
 
-from mmseg_depict.evaluation import PanopticFolders
+from offline_tools import Progress, import_light, peak_memory_line
 
 
 def main(argv=None):
@@ -26,9 +29,11 @@ def main(argv=None):
     parser.add_argument('--nproc', type=int, default=1)
     parser.add_argument('--out', help='also write the metrics as JSON')
     args = parser.parse_args(argv)
-    folders = PanopticFolders(args.gt_json, args.gt_folder, args.pred_json,
-                              args.pred_folder)
-    summary = folders.stats(args.nproc).summary(folders.isthing)
+    folders_module = import_light('mmseg_depict.evaluation.panoptic_folders')
+    folders = folders_module.PanopticFolders(args.gt_json, args.gt_folder,
+                                             args.pred_json, args.pred_folder)
+    stats = folders.stats(args.nproc, progress=Progress(len(folders.pairs)))
+    summary = stats.summary(folders.isthing)
     print(f'{len(folders.pairs)} images')
     print('| group | PQ | SQ | RQ | categories |')
     print('|---|---|---|---|---|')
@@ -39,6 +44,7 @@ def main(argv=None):
               f"{100 * g['rq']:.2f} | {g['n']} |")
         for key in ('pq', 'sq', 'rq'):
             metrics[key.upper() + suffix] = 100 * g[key]
+    print(peak_memory_line())
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(metrics, f, indent=2)

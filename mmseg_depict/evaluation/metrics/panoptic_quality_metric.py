@@ -10,7 +10,7 @@ from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from ...utils.panoptic_ids import id2rgb, rgb2id
+from ...utils.panoptic_ids import id2rgb, read_panoptic_ids
 from ..panoptic_quality import VOID, PQStats, pq_image_stats
 
 
@@ -53,17 +53,14 @@ class PanopticQualityMetric(BaseMetric):
         return [name in things for name in self._classes]
 
     def _ground_truth(self, sample: dict):
-        path = sample['seg_map_path']
-        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise FileNotFoundError(f'panoptic ground truth {path} not found')
+        ids = read_panoptic_ids(sample['seg_map_path'])
         isthing = self._isthing()
         segments = {
             int(s['id']): (int(s['category']),
                            isthing[s['category']] and not s['is_thing'])
             for s in sample['segments_info']
         }
-        return rgb2id(bgr[..., ::-1]), segments
+        return ids, segments
 
     def _prediction(self, sample: dict):
         pred = sample['pred_panoptic_seg']
