@@ -125,6 +125,8 @@ def _shrink_det_pipeline(pipeline, crop) -> None:
             t['scale'] = crop
         if t['type'] == 'RandomChoiceResize':
             t['scales'] = [crop]
+        if t['type'] == 'EnlargeShortSide':  # the sliding window
+            t['min_size'] = CROP
         if t['type'] == 'RandomCrop':
             t['crop_size'] = crop
             if t.get('crop_type') == 'absolute_range':
