@@ -35,6 +35,26 @@ def _inputs(b=2):
             for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))]
 
 
+def test_init_weights_initialises_every_part_once():
+    """mmengine warns when a module's init_weights runs twice; every part
+    ends up initialised."""
+    from mmengine.logging import MMLogger
+    init_default_scope('mmseg')
+    head = MODELS.build(dict(type='DETRSegHead', in_channels=[8, 16, 32, 64],
+                             num_classes=5, num_queries=10))
+    messages = []
+    logger = MMLogger.get_current_instance()
+    handler = type('Collect', (__import__('logging').Handler, ), dict(
+        emit=lambda self, record: messages.append(record.getMessage())))()
+    logger.addHandler(handler)
+    try:
+        head.init_weights()
+    finally:
+        logger.removeHandler(handler)
+    assert not [m for m in messages if 'more than once' in m], messages
+    assert head.detr.is_init and head.is_init
+
+
 def test_semantic_scores_are_bounded_mixtures_of_query_masks():
     head = _head().eval()
     with torch.no_grad():

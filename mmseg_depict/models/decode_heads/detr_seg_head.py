@@ -110,12 +110,13 @@ class DETRSegHead(BaseDecodeHead):
                      num_stuff_classes=num_classes, embed_dims=embed_dims))
 
     def init_weights(self) -> None:
+        """The DETR head initialises itself (as a child module, once);
+        the transformer gets DETR's Xavier-uniform weights."""
         super().init_weights()
         for coder in (self.encoder, self.decoder):
             for p in coder.parameters():
                 if p.dim() > 1:
                     nn.init.xavier_uniform_(p)
-        self.detr.init_weights()
 
     def _transformer(self, inputs: List[Tensor]) -> dict:
         """Decoder states of every layer and what the mask branch reads."""
