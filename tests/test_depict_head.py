@@ -134,12 +134,19 @@ def test_configurable_sizes():
         dim_head=8,
         cross_dim_head=6,
         num_cross_layers=1,
-        dropout_ratio=0.1)
+        attn_drop_rate=0.1)
     assert len(head.self_layers) == 2 and len(head.cross_layers) == 1
     assert head.self_layers[0].proj.shape == (32, 32)
     assert head.cross_layers[0].proj.shape == (24, 32)
     assert head.self_layers[0].attn_drop == 0.1
     assert not hasattr(head, 'conv_seg')
+
+
+def test_old_dropout_name_still_works_with_a_warning():
+    with pytest.warns(FutureWarning, match='`dropout_ratio` is deprecated'):
+        head = DEPICTHead(in_channels=32, num_classes=5, num_heads=4,
+                          dim_head=8, dropout_ratio=0.2)
+    assert head.self_layers[0].attn_drop == 0.2
 
 
 def test_unknown_mode_names_valid_ones():

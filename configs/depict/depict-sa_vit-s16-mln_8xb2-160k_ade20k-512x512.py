@@ -16,6 +16,6 @@ model = dict(
         dim_head=100,
         cross_dim_head=50,
         num_cross_layers=3,
-        dropout_ratio=0.0,
+        attn_drop_rate=0.0,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

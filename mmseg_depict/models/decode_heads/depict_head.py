@@ -1,4 +1,5 @@
-from typing import List, Tuple
+import warnings
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -34,7 +35,11 @@ class DEPICTHead(BaseDecodeHead):
         dim_head (int): Subspace width of self layers. Default: 100.
         cross_dim_head (int): Subspace width of cross layers. Default: 50.
         num_cross_layers (int): Cross-attention layers (``'ca'``). Default: 3.
-        dropout_ratio (float): Dropout on the attention weights. Default: 0.
+        attn_drop_rate (float): Dropout on the attention weights (every
+            released setting: 0). Default: 0.
+        dropout_ratio (float, deprecated): The old name of
+            ``attn_drop_rate``; in other mmseg heads it means the dropout
+            before the classifier, which DEPICT does not have.
         init_cfg (dict, optional): mmengine initialisation config.
         **kwargs: Passed to :class:`BaseDecodeHead` (``loss_decode``,
             ``ignore_index``, ``align_corners``, ``in_index``...).
@@ -51,9 +56,16 @@ class DEPICTHead(BaseDecodeHead):
                  dim_head: int = 100,
                  cross_dim_head: int = 50,
                  num_cross_layers: int = 3,
-                 dropout_ratio: float = 0.0,
+                 attn_drop_rate: float = 0.0,
+                 dropout_ratio: Optional[float] = None,
                  init_cfg=None,
                  **kwargs) -> None:
+        if dropout_ratio is not None:
+            warnings.warn(
+                'DEPICTHead: `dropout_ratio` is deprecated, use '
+                '`attn_drop_rate` (it is the dropout on the attention '
+                'weights)', FutureWarning, stacklevel=2)
+            attn_drop_rate = dropout_ratio
         if mode not in self.MODES:
             raise ValueError(f'DEPICTHead: unknown mode {mode!r}; valid modes '
                              f'are {", ".join(map(repr, self.MODES))}')
@@ -61,7 +73,7 @@ class DEPICTHead(BaseDecodeHead):
             in_channels=in_channels,
             channels=in_channels,
             num_classes=num_classes,
-            dropout_ratio=0.0,  # dropout acts on attention weights instead
+            dropout_ratio=0.0,  # no classifier: nothing to drop before it
             init_cfg=init_cfg,
             **kwargs)
         # Classes come from cosine similarity, not a 1x1 classifier.
@@ -71,7 +83,7 @@ class DEPICTHead(BaseDecodeHead):
 
         def layers(n: int, head_dims: int) -> nn.ModuleList:
             return nn.ModuleList(
-                SubspaceAttention(d, num_heads, head_dims, dropout_ratio)
+                SubspaceAttention(d, num_heads, head_dims, attn_drop_rate)
                 for _ in range(n))
 
         self.cls_emb = nn.Parameter(torch.empty(1, num_classes, d))
