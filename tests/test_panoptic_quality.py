@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from mmseg_depict.evaluation import (PQStats, pq_dataset_stats,
-                                     pq_image_stats, reference_pq_image_stats)
+                                     pq_image_stats)
+from .panoptic_quality_reference import reference_pq_image_stats
 
 
 def strip(spans, width=200):

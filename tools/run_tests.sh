@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: makes sure the environment is installed (idempotent),
-# then runs pytest. Extra arguments go to pytest, e.g. `-m slow` or `-k depict`.
+# then runs pytest. Extra arguments go to pytest, e.g. `-k depict` or `-x`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"

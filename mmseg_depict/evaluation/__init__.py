@@ -1,9 +1,8 @@
 from .metrics import PanopticQualityMetric
 from .panoptic_folders import PanopticFolders
 from .panoptic_quality import PQStats, pq_dataset_stats, pq_image_stats
-from .panoptic_quality_reference import reference_pq_image_stats
 
 __all__ = [
-    'PQStats', 'PanopticFolders', 'PanopticQualityMetric', 'pq_dataset_stats', 'pq_image_stats',
-    'reference_pq_image_stats'
+    'PQStats', 'PanopticFolders', 'PanopticQualityMetric', 'pq_dataset_stats',
+    'pq_image_stats'
 ]

@@ -1,13 +1,12 @@
-"""The PQ counts of one image computed segment by segment, straight from the
-definition (../shared/spec/MASK2FORMER_AND_PQ.md): a boolean mask per
-segment, one intersection per (ground truth, prediction) pair. Slow; it is the
-yardstick that tests and ``tools/analysis_tools/benchmark_pq.py`` hold
-:func:`pq_image_stats` against."""
+"""Test oracle: the PQ counts of one image computed segment by segment,
+straight from the COCO panoptic benchmark's definition: a boolean mask per
+segment, one intersection per (ground truth, prediction) pair. Slow; the
+tests hold :func:`pq_image_stats` against it."""
 from typing import Mapping, Tuple
 
 import numpy as np
 
-from .panoptic_quality import VOID, PQStats
+from mmseg_depict.evaluation.panoptic_quality import VOID, PQStats
 
 
 def reference_pq_image_stats(gt_ids: np.ndarray,
