@@ -1,5 +1,5 @@
-"""A source model in the DETR authors' panoptic layout, written from
-../shared/spec/DETR_PANOPTIC.md: torchvision-named ResNet body, post-norm
+"""A source model in the DETR authors' panoptic layout, with the layout
+described in configs/detr_panoptic/README.md: torchvision-named ResNet body, post-norm
 transformer, class / box heads, ``bbox_attention`` and ``mask_head``.
 Parameter names follow the release, so ``state_dict()`` is a checkpoint in
 the source format. Evaluation mode only (frozen BN, no dropout)."""

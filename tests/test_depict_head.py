@@ -1,4 +1,4 @@
-"""DEPICTHead against the spec (../shared/spec/DEPICT.md): parameter counts,
+"""DEPICTHead against its formulas (configs/depict/README.md): parameter counts,
 the formulas evaluated directly on the same weights, modes and shapes."""
 import math
 
@@ -14,7 +14,7 @@ from .conftest import CONFIGS
 
 init_default_scope('mmseg')
 
-# d per backbone and the spec's decoder parameter counts at K = 150 (millions).
+# d per backbone and the decoder parameter counts the formulas give at K = 150 (millions).
 SPEC_PARAMS = {
     192: (0.203, 0.291),
     384: (0.407, 0.582),
@@ -43,7 +43,7 @@ def spread_class_embeddings(head):
 
 
 def reference_layer(layer, x, query=None):
-    """One subspace attention layer, as the spec writes it."""
+    """One subspace attention layer, as the paper writes it."""
     d, heads, m = layer.embed_dims, layer.num_heads, layer.head_dims
     z = F.layer_norm(x, (d, ), layer.norm.weight, layer.norm.bias,
                      layer.norm.eps)
@@ -62,7 +62,7 @@ def reference_layer(layer, x, query=None):
 
 
 def reference_decoder(head, feat):
-    """The decode head, as the spec writes it; feat is (B, d, h, w)."""
+    """The decode head, as the paper writes it; feat is (B, d, h, w)."""
     B, d, h, w = feat.shape
     x = feat.flatten(2).transpose(1, 2)
     N = x.shape[1]

@@ -1,4 +1,4 @@
-"""DETR panoptic mask branch against the spec's formulas: attention map,
+"""DETR panoptic mask branch against the release's formulas: attention map,
 FPN mask head, mask losses, lean == all-queries, panoptic fusion rules and
 batch-independent post-processing."""
 import math

@@ -38,7 +38,7 @@ INPUT_SIDE = {'t': 512, 's': 512, 'b': 512, 'l': 640}
 
 
 def plain_subspace_attention(self, x, query=None):
-    """The spec's formulas with explicit matmul + softmax (reference)."""
+    """The paper's formulas with explicit matmul + softmax (reference)."""
     def subspaces(t):
         return (t @ self.proj.T).reshape(t.shape[0], t.shape[1],
                                          self.num_heads,

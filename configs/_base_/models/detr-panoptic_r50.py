@@ -1,5 +1,5 @@
 # DETR R50 with the panoptic mask branch (attention map + FPN mask head) and
-# panoptic fusion; COCO-panoptic classes. Facts: ../shared/spec/DETR_PANOPTIC.md.
+# panoptic fusion; COCO-panoptic classes. See configs/detr_panoptic/README.md.
 num_things_classes = 80
 num_stuff_classes = 53
 embed_dims = 256

@@ -23,7 +23,7 @@ class PanopticQualityMetric(BaseMetric):
     crowd things), as mmdet's panoptic datasets provide them. Predictions:
     ``pred_panoptic_seg.sem_seg`` in mmdet's encoding
     (``label + instance * INSTANCE_OFFSET``; label ``num_classes`` or the
-    ignore index = VOID). Definitions: ../shared/spec/MASK2FORMER_AND_PQ.md.
+    ignore index = VOID). PQ as in :mod:`..panoptic_quality`.
 
     Args:
         output_dir (str, optional): Also write the predictions in the COCO

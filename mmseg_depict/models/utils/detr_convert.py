@@ -1,6 +1,6 @@
 """Key mapping from the DETR authors' panoptic checkpoints to
-:class:`PanopticDETR` + :class:`DETRPanopticHead`. Layout:
-../shared/spec/DETR_PANOPTIC.md."""
+:class:`PanopticDETR` + :class:`DETRPanopticHead`. Checkpoint layout:
+configs/detr_panoptic/README.md."""
 import re
 from collections import OrderedDict
 from typing import Dict, List, Tuple
