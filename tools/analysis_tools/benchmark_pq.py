@@ -23,8 +23,8 @@ import sys
 import tempfile
 import time
 
-import cv2
 import numpy as np
+from PIL import Image
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_CATEGORIES = 19  # 8 things + 11 stuff, as Cityscapes
@@ -42,12 +42,16 @@ def panoptic_pair(seed: int, shape):
         gt[top:bottom] = seg
         segments[seg] = (8 + int(rng.integers(11)), False)  # stuff
     yy, xx = np.ogrid[:h, :w]
+    crowd_of = {}  # as in COCO files: one crowd segment per category
     for j in range(int(rng.integers(10, 30))):
         seg = 100 + j
+        category, crowd = int(rng.integers(8)), rng.random() < 0.05
+        if crowd:
+            seg = crowd_of.setdefault(category, seg)
         cy, cx = rng.integers(0, h), rng.integers(0, w)
         ry, rx = rng.integers(10, h // 6), rng.integers(10, w // 10)
         gt[((yy - cy) / ry)**2 + ((xx - cx) / rx)**2 < 1] = seg
-        segments[seg] = (int(rng.integers(8)), rng.random() < 0.05)
+        segments[seg] = (category, crowd)
     gt[:, rng.integers(0, w, 3)] = 0  # VOID lines
     segments = {k: v for k, v in segments.items() if (gt == k).any()}
     pred = np.roll(gt, tuple(rng.integers(-8, 9, 2)), axis=(0, 1))
@@ -86,8 +90,10 @@ def write_folders(root: str, num_images: int, shape) -> tuple:
         lut = np.zeros(max(ids) + 1, np.int64)
         lut[list(code)] = list(code.values())
         name = f'{i:06d}.png'
-        cv2.imwrite(osp.join(paths[1], name), id2rgb(lut[gt])[..., ::-1])
-        cv2.imwrite(osp.join(paths[3], name), id2rgb(lut[pred])[..., ::-1])
+        # Written by PIL, as panopticapi writes them and as the COCO files
+        # are (zlib level 6: a third of cv2's default size, faster to read).
+        Image.fromarray(id2rgb(lut[gt])).save(osp.join(paths[1], name))
+        Image.fromarray(id2rgb(lut[pred])).save(osp.join(paths[3], name))
         areas = dict(zip(*np.unique(gt, return_counts=True)))
         images.append(dict(id=i, file_name=name, height=shape[0],
                            width=shape[1]))

@@ -17,7 +17,8 @@ of its largest worker is printed at the end.
 import argparse
 import json
 
-from offline_tools import Progress, import_light, peak_memory_line
+from offline_tools import (Progress, import_light, peak_memory_line,
+                           tune_for_many_images)
 
 
 def main(argv=None):
@@ -29,6 +30,7 @@ def main(argv=None):
     parser.add_argument('--nproc', type=int, default=1)
     parser.add_argument('--out', help='also write the metrics as JSON')
     args = parser.parse_args(argv)
+    tune_for_many_images()
     folders_module = import_light('mmseg_depict.evaluation.panoptic_folders')
     folders = folders_module.PanopticFolders(args.gt_json, args.gt_folder,
                                              args.pred_json, args.pred_folder)
