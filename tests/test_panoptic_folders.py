@@ -110,3 +110,34 @@ def test_benchmark_baseline_agrees_with_the_tool():
                      '4', '--shape', '128', '256', '--rounds', '1'])
     assert 'from both (largest difference' in proc.stdout
     assert "| panopticapi's method |" in proc.stdout
+
+
+def test_read_panoptic_ids_decodes_every_rgb_png(tmp_path):
+    """libspng + reinterpretation == rgb2id, for PNGs written by PIL (as
+    COCO's), by OpenCV and with a palette; other kinds are named."""
+    from PIL import Image
+
+    from mmseg_depict.utils import read_panoptic_ids
+    rng = np.random.default_rng(0)
+    ids = rng.choice(rng.integers(1, 1 << 24, 12), (30, 40)).astype(np.int64)
+    ids[:5] = 0
+    rgb = id2rgb(ids)
+    Image.fromarray(rgb).save(tmp_path / 'pil.png')
+    cv2.imwrite(str(tmp_path / 'cv2.png'), rgb[..., ::-1])
+    Image.fromarray(rgb).quantize(colors=256, method=Image.Quantize.MAXCOVERAGE,
+                                  dither=Image.Dither.NONE).save(
+                                      tmp_path / 'palette.png')
+    for name in ('pil.png', 'cv2.png'):
+        got = read_panoptic_ids(str(tmp_path / name))
+        assert got.dtype == np.uint32 and np.array_equal(got, ids), name
+    palette = np.asarray(Image.open(tmp_path / 'palette.png').convert('RGB'))
+    assert np.array_equal(read_panoptic_ids(str(tmp_path / 'palette.png')),
+                          rgb2id(palette))
+    cv2.imwrite(str(tmp_path / 'deep.png'), np.zeros((4, 4, 3), np.uint16))
+    with pytest.raises(ValueError, match=r"deep.png' is 16-bit RGB"):
+        read_panoptic_ids(str(tmp_path / 'deep.png'))
+    (tmp_path / 'fake.png').write_bytes(b'not a png at all, really not one')
+    with pytest.raises(ValueError, match="fake.png' is not a PNG file"):
+        read_panoptic_ids(str(tmp_path / 'fake.png'))
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        read_panoptic_ids(str(tmp_path / 'missing.png'))

@@ -12,9 +12,10 @@ try:  # libspng: decodes PNGs about 1.7x faster than OpenCV's libpng
 except ImportError:  # pragma: no cover - it is in requirements.txt
     pyspng = None
 
-#: PNG colour types (IHDR byte 25) that hold RGB colours: truecolour, palette.
-_RGB_COLOUR_TYPES = {2: 'RGB', 3: 'palette'}
-_COLOUR_TYPE_NAMES = {0: 'grayscale', 4: 'grayscale + alpha', 6: 'RGBA'}
+#: PNG colour types (IHDR byte 25); RGB (truecolour) and palette hold ids.
+_COLOUR_TYPE_NAMES = {0: 'grayscale', 2: 'RGB', 3: 'palette',
+                      4: 'grayscale + alpha', 6: 'RGBA'}
+_RGB_COLOUR_TYPES = (2, 3)
 
 
 def rgb2id(rgb: np.ndarray) -> np.ndarray:
