@@ -61,24 +61,31 @@ def main(argv=None):
         image = read_image(path)
         sample = predictor.predict(image)
         name = output_name(path, args.input)
-        write_image(osp.join(args.out_dir, name), predictor.paint(image, sample))
+        write_image(
+            osp.join(args.out_dir, name), predictor.paint(image, sample))
         if args.save_label:
             write_image(
                 osp.join(args.out_dir, 'labels', name),
                 predictor.label_map(sample))
         if args.save_panoptic:
             png, segments = predictor.panoptic_segments(sample)
-            write_image(osp.join(args.out_dir, 'panoptic', name), png[..., ::-1])
-            images.append(dict(id=index, file_name=osp.relpath(path, args.input)
-                               if osp.isdir(args.input) else osp.basename(path),
-                               height=image.shape[0], width=image.shape[1]))
-            annotations.append(dict(image_id=index, file_name=name,
-                                    segments_info=segments))
+            write_image(
+                osp.join(args.out_dir, 'panoptic', name), png[..., ::-1])
+            images.append(
+                dict(
+                    id=index,
+                    file_name=osp.relpath(path, args.input)
+                    if osp.isdir(args.input) else osp.basename(path),
+                    height=image.shape[0],
+                    width=image.shape[1]))
+            annotations.append(
+                dict(image_id=index, file_name=name, segments_info=segments))
         if progress:
             progress.update()
     if args.save_panoptic:
-        write_panoptic_json(osp.join(args.out_dir, 'panoptic.json'), images,
-                            annotations, predictor.panoptic_categories())
+        write_panoptic_json(
+            osp.join(args.out_dir, 'panoptic.json'), images, annotations,
+            predictor.panoptic_categories())
     print(f'\n{len(paths)} image(s) painted into {args.out_dir}')
 
 

@@ -60,7 +60,8 @@ def main(argv=None):
     os.makedirs(out_dir, exist_ok=True)
     suffix = osp.splitext(args.out)[1] or '.mp4'
     fd, partial = tempfile.mkstemp(
-        prefix=f'.{osp.basename(args.out)}.', suffix=f'.part{suffix}',
+        prefix=f'.{osp.basename(args.out)}.',
+        suffix=f'.part{suffix}',
         dir=out_dir)
     os.close(fd)
     height, width = frame.shape[:2]

@@ -30,11 +30,14 @@ CONFIGS = osp.join(ROOT, 'configs')
 
 #: Representative DEPICT config per dataset layout.
 DATASET_CONFIGS = {
-    'ade20k': 'depict/depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py',
-    'cityscapes': 'depict/depict-ca_vit-t16_8xb1-80k_cityscapes-768x768.py',
+    'ade20k':
+    'depict/depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py',
+    'cityscapes':
+    'depict/depict-ca_vit-t16_8xb1-80k_cityscapes-768x768.py',
     'pascal_context':
     'depict/depict-sa_vit-t16_8xb2-80k_pascal-context-59-480x480.py',
-    'coco_panoptic': 'mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
+    'coco_panoptic':
+    'mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
     'ade20k_panoptic':
     'mask2former/mask2former_r50_8xb2-160k_ade20k-panoptic-640x640.py',
     'cityscapes_panoptic':
@@ -136,7 +139,8 @@ def _shrink_det_pipeline(pipeline, crop) -> None:
                 _shrink_det_pipeline(choice, crop)
 
 
-def shrink_mmdet_config(cfg: Config, data_root: str,
+def shrink_mmdet_config(cfg: Config,
+                        data_root: str,
                         max_iters: int = 2) -> Config:
     """The mmdet counterpart of :func:`shrink_config` (panoptic configs)."""
     crop = (CROP, CROP)
@@ -227,6 +231,7 @@ def train_and_test_in_process(config: str, work_dir: str,
     process (what tools/train.py and tools/test.py run, without paying for
     a new interpreter): returns the last validation metrics of training and
     the metrics of testing ``checkpoint`` (relative to ``work_dir``)."""
+
     def run_config(run_dir: str) -> Config:
         cfg = Config.fromfile(config)
         cfg.work_dir = run_dir
@@ -248,7 +253,8 @@ def synthetic_roots(tmp_path_factory) -> dict:
     """One small generated dataset per layout: 4 train / 2 val images."""
     base = str(tmp_path_factory.mktemp('synthetic'))
     return {
-        layout: LAYOUTS[layout](
+        layout:
+        LAYOUTS[layout](
             osp.join(base, layout), 4, 2, LAYOUT_SIZES[layout], seed=1)
         for layout in LAYOUTS
     }

@@ -1,5 +1,6 @@
 """A source model in the DETR authors' panoptic layout, with the layout
-described in configs/detr_panoptic/README.md: torchvision-named ResNet body, post-norm
+described in configs/detr_panoptic/README.md: torchvision-named ResNet
+body, post-norm
 transformer, class / box heads, ``bbox_attention`` and ``mask_head``.
 Parameter names follow the release, so ``state_dict()`` is a checkpoint in
 the source format. Evaluation mode only (frozen BN, no dropout)."""
@@ -90,14 +91,14 @@ class DecoderLayer(nn.Module):
         self.self_attn = nn.MultiheadAttention(d, heads)
         self.multihead_attn = nn.MultiheadAttention(d, heads)
         self.linear1, self.linear2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
-        self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(d)
-                                              for _ in range(3))
+        self.norm1, self.norm2, self.norm3 = (
+            nn.LayerNorm(d) for _ in range(3))
 
     def forward(self, tgt, memory, pos, query_pos):
         q = tgt + query_pos
         tgt = self.norm1(tgt + self.self_attn(q, q, tgt)[0])
-        tgt = self.norm2(tgt + self.multihead_attn(tgt + query_pos,
-                                                   memory + pos, memory)[0])
+        tgt = self.norm2(tgt + self.multihead_attn(tgt + query_pos, memory +
+                                                   pos, memory)[0])
         return self.norm3(tgt + self.linear2(F.relu(self.linear1(tgt))))
 
 
@@ -119,7 +120,9 @@ class MLP(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = nn.ModuleList(
-            [nn.Linear(256, 256), nn.Linear(256, 256), nn.Linear(256, 4)])
+            [nn.Linear(256, 256),
+             nn.Linear(256, 256),
+             nn.Linear(256, 4)])
 
     def forward(self, x):
         for i, layer in enumerate(self.layers):
@@ -150,8 +153,8 @@ class MaskHeadSmallConv(nn.Module):
         for i, fpn in enumerate(fpns):
             cur = getattr(self, f'adapter{i + 1}')(fpn).repeat_interleave(q, 0)
             x = cur + F.interpolate(x, size=cur.shape[-2:], mode='nearest')
-            x = F.relu(getattr(self, f'gn{i + 3}')(getattr(self,
-                                                           f'lay{i + 3}')(x)))
+            x = F.relu(
+                getattr(self, f'gn{i + 3}')(getattr(self, f'lay{i + 3}')(x)))
         return self.out_lay(x)
 
 

@@ -27,8 +27,10 @@ class SaveRankWeightsHook(Hook):
     def after_train(self, runner) -> None:
         os.makedirs(self.out_dir, exist_ok=True)
         model = getattr(runner.model, 'module', runner.model)
-        torch.save({k: v.cpu() for k, v in model.state_dict().items()},
-                   osp.join(self.out_dir, f'rank{get_rank()}.pth'))
+        torch.save({
+            k: v.cpu()
+            for k, v in model.state_dict().items()
+        }, osp.join(self.out_dir, f'rank{get_rank()}.pth'))
 
 
 class _RecordSamples:

@@ -11,8 +11,8 @@ from mmseg_depict.evaluation.panoptic_quality import VOID, PQStats
 
 def reference_pq_image_stats(gt_ids: np.ndarray,
                              gt_segments: Mapping[int, Tuple[int, bool]],
-                             pred_ids: np.ndarray,
-                             pred_segments: Mapping[int, int],
+                             pred_ids: np.ndarray, pred_segments: Mapping[int,
+                                                                          int],
                              num_categories: int) -> PQStats:
     """Same arguments and result as :func:`pq_image_stats`."""
     stats = PQStats(num_categories)
@@ -29,8 +29,9 @@ def reference_pq_image_stats(gt_ids: np.ndarray,
             inter = np.logical_and(gt_masks[g], pred_masks[p]).sum()
             if inter == 0:
                 continue
-            union = (gt_masks[g].sum() + pred_masks[p].sum() - inter -
-                     np.logical_and(pred_masks[p], void).sum())
+            union = (
+                gt_masks[g].sum() + pred_masks[p].sum() - inter -
+                np.logical_and(pred_masks[p], void).sum())
             iou = inter / union
             if iou > 0.5:
                 stats.tp[g_cat] += 1

@@ -24,8 +24,8 @@ class Attention(nn.Module):
         B, N, d = x.shape
         q, k, v = self.qkv(x).reshape(B, N, 3, self.heads,
                                       d // self.heads).permute(2, 0, 3, 1, 4)
-        attn = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // self.heads),
-                             dim=-1)
+        attn = torch.softmax(
+            q @ k.transpose(-1, -2) / math.sqrt(d // self.heads), dim=-1)
         return self.proj((attn @ v).transpose(1, 2).reshape(B, N, d))
 
 
@@ -82,9 +82,11 @@ class ViT(nn.Module):
     def forward(self, img):
         B, _, H, W = img.shape
         x = self.patch_embed.proj(img).flatten(2).transpose(1, 2)
-        tokens = [self.cls_token] + ([self.dist_token] if self.extra == 2 else [])
+        tokens = [self.cls_token
+                  ] + ([self.dist_token] if self.extra == 2 else [])
         x = torch.cat([t.expand(B, -1, -1) for t in tokens] + [x], dim=1)
-        extra, grid = self.pos_embed[:, :self.extra], self.pos_embed[:, self.extra:]
+        extra, grid = self.pos_embed[:, :self.extra], self.pos_embed[:, self.
+                                                                     extra:]
         side = int(math.sqrt(grid.shape[1]))
         grid = F.interpolate(
             grid.reshape(1, side, side, -1).permute(0, 3, 1, 2),
@@ -114,8 +116,8 @@ class SubspaceFn(nn.Module):
         W = self.subspaces(z)
         Q = W if query is None else self.subspaces(query)
         A = torch.softmax(Q @ W.transpose(-1, -2) / math.sqrt(self.m), dim=-1)
-        O = (A @ W).permute(0, 2, 1, 3).flatten(2)
-        return self.step_size * (O @ self.proj)
+        out = (A @ W).permute(0, 2, 1, 3).flatten(2)
+        return self.step_size * (out @ self.proj)
 
 
 class Layer(nn.Module):

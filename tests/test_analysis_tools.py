@@ -38,7 +38,9 @@ def test_plain_formulas_variant_is_the_same_function():
     feat = torch.randn(2, 64, 3, 5)
     with torch.no_grad():
         torch.testing.assert_close(
-            bench.plain_formulas(head)([feat]), head([feat]), rtol=0,
+            bench.plain_formulas(head)([feat]),
+            head([feat]),
+            rtol=0,
             atol=1e-5)
 
 

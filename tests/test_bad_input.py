@@ -18,10 +18,11 @@ def ade_copy(synthetic_roots, tmp_path):
 
 
 def train_fails(config, tmp_path, *extra):
-    proc = run_tool(
-        ['tools/train.py', config, '--work-dir',
-         str(tmp_path / 'work'), *extra],
-        check=False)
+    proc = run_tool([
+        'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'work'), *extra
+    ],
+                    check=False)
     assert proc.returncode != 0, 'training should have failed'
     assert not glob.glob(str(tmp_path / 'work' / '*.pth'))
     return proc.stderr
@@ -39,7 +40,8 @@ def test_image_without_label(ade_copy, tmp_path):
     label = osp.join(ade_copy, 'annotations', 'training',
                      'ADE_train_00000003.png')
     os.remove(label)
-    err = train_fails(small_config('ade20k', ade_copy, str(tmp_path)), tmp_path)
+    err = train_fails(
+        small_config('ade20k', ade_copy, str(tmp_path)), tmp_path)
     assert 'ADE_train_00000003.jpg' in err
     assert f"has no label file '{label}'" in err
 
@@ -50,7 +52,8 @@ def test_label_value_out_of_range(ade_copy, tmp_path):
         label = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
         label[10:20, 10:20] = 200
         cv2.imwrite(path, label)
-    err = train_fails(small_config('ade20k', ade_copy, str(tmp_path)), tmp_path)
+    err = train_fails(
+        small_config('ade20k', ade_copy, str(tmp_path)), tmp_path)
     assert 'annotations/training/ADE_train_0000000' in err
     assert 'label values [199]' in err
     assert 'num_classes=150' in err
@@ -65,7 +68,7 @@ def test_num_classes_disagrees_with_dataset(synthetic_roots, tmp_path):
 
 
 def test_panoptic_class_counts_disagree_with_dataset(synthetic_roots,
-                                                    tmp_path):
+                                                     tmp_path):
     """COCO's 80 things / 53 stuff left in a Cityscapes-panoptic config."""
     config = small_config('cityscapes_panoptic',
                           synthetic_roots['cityscapes_panoptic'],

@@ -21,8 +21,9 @@ MAKERS = {
 
 
 def check(root, dataset, *extra):
-    return run_tool(['tools/misc/check_dataset.py', root, '--dataset',
-                     dataset, *extra], check=False)
+    return run_tool(
+        ['tools/misc/check_dataset.py', root, '--dataset', dataset, *extra],
+        check=False)
 
 
 @pytest.mark.parametrize('dataset', sorted(MAKERS))
@@ -31,7 +32,8 @@ def test_clean_layout_passes_and_counts_are_compared(dataset, tmp_path):
     proc = check(root, dataset, '--skip-counts')
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'no problems found' in proc.stdout
-    assert '| train | 3 | 3 |' in proc.stdout and '| val | 2 | 2 |' in proc.stdout
+    assert '| train | 3 | 3 |' in proc.stdout
+    assert '| val | 2 | 2 |' in proc.stdout
     proc = check(root, dataset)
     assert proc.returncode == 1
     assert 'train: 3 images, the official train split has' in proc.stdout

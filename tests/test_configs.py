@@ -62,5 +62,5 @@ def test_config_predicts_through_inference_api(name, scene_file):
     else:  # box-only DETR stage
         boxes = result.pred_instances.bboxes
         assert boxes.shape[-1] == 4
-        assert (boxes[:, 2] <= 96 + 1e-3).all() and (boxes[:, 3] <= 64 +
-                                                      1e-3).all()
+        assert (boxes[:, 2] <= 96 + 1e-3).all() and (boxes[:, 3]
+                                                     <= 64 + 1e-3).all()

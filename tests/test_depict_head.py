@@ -1,4 +1,5 @@
-"""DEPICTHead against its formulas (configs/depict/README.md): parameter counts,
+"""DEPICTHead against its formulas (configs/depict/README.md): parameter
+counts,
 the formulas evaluated directly on the same weights, modes and shapes."""
 import math
 
@@ -14,7 +15,8 @@ from .conftest import CONFIGS
 
 init_default_scope('mmseg')
 
-# d per backbone and the decoder parameter counts the formulas give at K = 150 (millions).
+# d per backbone and the decoder parameter counts the formulas give at
+# K = 150 (millions).
 SPEC_PARAMS = {
     192: (0.203, 0.291),
     384: (0.407, 0.582),
@@ -56,9 +58,10 @@ def reference_layer(layer, x, query=None):
     W = subspaces(z)
     Q = W if query is None else subspaces(query)
     A = torch.softmax(Q @ W.transpose(-1, -2) / math.sqrt(m), dim=-1)
-    O = (A @ W).permute(0, 2, 1, 3).reshape(Q.shape[0], Q.shape[2], heads * m)
+    out = (A @ W).permute(0, 2, 1, 3).reshape(Q.shape[0], Q.shape[2],
+                                              heads * m)
     base = x if query is None else query
-    return base + layer.step_size * (O @ P)
+    return base + layer.step_size * (out @ P)
 
 
 def reference_decoder(head, feat):
@@ -120,8 +123,8 @@ def test_training_mode_without_dropout_is_deterministic():
     head = make_head('ca', num_cross_layers=2)
     feat = torch.randn(2, 192, 3, 4)
     head.train()
-    torch.testing.assert_close(head([feat]), reference_decoder(head, feat),
-                               rtol=0, atol=1e-5)
+    torch.testing.assert_close(
+        head([feat]), reference_decoder(head, feat), rtol=0, atol=1e-5)
 
 
 def test_configurable_sizes():
@@ -144,8 +147,12 @@ def test_configurable_sizes():
 
 def test_old_dropout_name_still_works_with_a_warning():
     with pytest.warns(FutureWarning, match='`dropout_ratio` is deprecated'):
-        head = DEPICTHead(in_channels=32, num_classes=5, num_heads=4,
-                          dim_head=8, dropout_ratio=0.2)
+        head = DEPICTHead(
+            in_channels=32,
+            num_classes=5,
+            num_heads=4,
+            dim_head=8,
+            dropout_ratio=0.2)
     assert head.self_layers[0].attn_drop == 0.2
 
 
@@ -185,7 +192,7 @@ def test_gradients_equal_spec_formulas(mode):
     weights = torch.randn(2, 20, 3, 4, dtype=torch.float64)
     params = [feat] + list(head.parameters())
     ours = torch.autograd.grad((head([feat]) * weights).sum(), params)
-    ref = torch.autograd.grad(
-        (reference_decoder(head, feat) * weights).sum(), params)
+    ref = torch.autograd.grad((reference_decoder(head, feat) * weights).sum(),
+                              params)
     for a, b in zip(ours, ref):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-9)

@@ -13,8 +13,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmseg_depict.engine import safe_torch_load
-from mmseg_depict.models.utils import UnknownCheckpointLayout
-from mmseg_depict.models.utils import convert_detr_panoptic
+from mmseg_depict.models.utils import (UnknownCheckpointLayout,
+                                       convert_detr_panoptic)
 from .conftest import CONFIGS, run_tool
 from .detr_reference import DETRPanopticReference
 
@@ -49,17 +49,22 @@ def test_converted_model_reproduces_source(tmp_path):
     load_checkpoint(model, dst, map_location='cpu', strict=True)
 
     img = torch.randn(1, 3, 64, 96)
-    sample = DetDataSample(metainfo=dict(
-        img_shape=(64, 96), batch_input_shape=(64, 96), ori_shape=(64, 96)))
+    sample = DetDataSample(
+        metainfo=dict(
+            img_shape=(64, 96), batch_input_shape=(64, 96), ori_shape=(64,
+                                                                       96)))
     with torch.no_grad():
         logits, boxes, masks = source(img)
         inputs = model.forward_transformer(model.extract_feat(img), [sample])
         cls_scores, bbox_preds = model.bbox_head(inputs['hidden_states'])
         q = logits.shape[1]
-        ours = model.bbox_head.mask_logits(
-            inputs['hidden_states'][-1], inputs['memory'],
-            inputs['memory_mask'], inputs['feature'], inputs['fpn_feats'],
-            torch.zeros(q, dtype=torch.long), torch.arange(q))
+        ours = model.bbox_head.mask_logits(inputs['hidden_states'][-1],
+                                           inputs['memory'],
+                                           inputs['memory_mask'],
+                                           inputs['feature'],
+                                           inputs['fpn_feats'],
+                                           torch.zeros(q, dtype=torch.long),
+                                           torch.arange(q))
     assert (cls_scores[-1] - logits).abs().max() <= 1e-4
     assert (bbox_preds[-1] - boxes).abs().max() <= 1e-4
     assert ours.shape == masks[0].shape == (q, 16, 24)
@@ -71,7 +76,10 @@ def test_unknown_layout_is_refused():
     state['detr.extra_head.weight'] = torch.zeros(1)
     with pytest.raises(UnknownCheckpointLayout, match='detr.extra_head'):
         convert_detr_panoptic(state)
-    box_only = {k: v for k, v in DETRPanopticReference().state_dict().items()
-                if k.startswith('detr.')}
+    box_only = {
+        k: v
+        for k, v in DETRPanopticReference().state_dict().items()
+        if k.startswith('detr.')
+    }
     with pytest.raises(UnknownCheckpointLayout, match='mask_head'):
         convert_detr_panoptic(box_only)

@@ -21,15 +21,16 @@ JOINT = {
 
 def _small(layout, data_root, config, tmp_path):
     tmp_path.mkdir(exist_ok=True)
-    return small_config(layout, data_root, str(tmp_path),
-                        config='detr_panoptic/' + config)
+    return small_config(
+        layout, data_root, str(tmp_path), config='detr_panoptic/' + config)
 
 
 @pytest.mark.parametrize('layout', sorted(JOINT))
 def test_joint_train_then_test_pq(synthetic_roots, tmp_path, layout):
     config = _small(layout, synthetic_roots[layout], JOINT[layout], tmp_path)
-    validation, test = train_and_test_in_process(
-        config, str(tmp_path / 'work'), 'epoch_1.pth')
+    validation, test = train_and_test_in_process(config,
+                                                 str(tmp_path / 'work'),
+                                                 'epoch_1.pth')
     assert 0.0 <= test['pq/PQ'] <= 100.0
     assert test['pq/PQ'] == pytest.approx(validation['pq/PQ'], abs=1e-6)
 
@@ -49,11 +50,13 @@ def test_two_stage_recipe(synthetic_roots, tmp_path):
     config = _small('coco_panoptic', root,
                     'detr-panoptic-mask_r50_8xb2-25e_coco-panoptic.py',
                     tmp_path / 'mask_config')
-    run_tool(['tools/train.py', config, '--work-dir', mask_dir,
-              '--cfg-options', f'load_from={box_ckpt}'])
+    run_tool([
+        'tools/train.py', config, '--work-dir', mask_dir, '--cfg-options',
+        f'load_from={box_ckpt}'
+    ])
     before = torch.load(box_ckpt, weights_only=False)['state_dict']
-    after = torch.load(osp.join(mask_dir, 'epoch_1.pth'),
-                       weights_only=False)['state_dict']
+    after = torch.load(
+        osp.join(mask_dir, 'epoch_1.pth'), weights_only=False)['state_dict']
     trained = ('bbox_head.attention_map.', 'bbox_head.mask_head.')
     assert not any(k.startswith(trained) for k in before)
     assert any(k.startswith(trained) for k in after)
@@ -65,16 +68,17 @@ def test_two_stage_recipe(synthetic_roots, tmp_path):
 #: The remaining DETR configs (R101; box and mask stages of ADE20K and
 #: Cityscapes): each trains one epoch and is tested in-process.
 OTHER_CONFIGS = sorted(
-    osp.basename(p) for p in glob.glob(
-        osp.join(CONFIGS, 'detr_panoptic', '*.py'))
+    osp.basename(p)
+    for p in glob.glob(osp.join(CONFIGS, 'detr_panoptic', '*.py'))
     if osp.basename(p) not in JOINT.values()
     and osp.basename(p) != 'detr-box_r50_8xb2-150e_coco-panoptic.py'
     and osp.basename(p) != 'detr-panoptic-mask_r50_8xb2-25e_coco-panoptic.py')
 
 
 def _layout_of(config: str) -> str:
-    return next(layout for layout in JOINT
-                if config.endswith(layout.replace('_', '-') + '.py'))
+    return next(
+        layout for layout in JOINT
+        if config.endswith(layout.replace('_', '-') + '.py'))
 
 
 @pytest.mark.parametrize('config', OTHER_CONFIGS)
@@ -85,8 +89,8 @@ def test_every_config_trains_and_tests(synthetic_roots, tmp_path, config):
     small.load_from = None  # the stage-1 checkpoint is tested above
     path = str(tmp_path / 'run_config.py')
     small.dump(path)
-    validation, test = train_and_test_in_process(
-        path, str(tmp_path / 'work'), 'epoch_1.pth')
+    validation, test = train_and_test_in_process(path, str(tmp_path / 'work'),
+                                                 'epoch_1.pth')
     key = 'coco/bbox_mAP' if config.startswith('detr-box') else 'pq/PQ'
-    assert key in test and test[key] == pytest.approx(validation[key],
-                                                      abs=1e-6)
+    assert key in test and test[key] == pytest.approx(
+        validation[key], abs=1e-6)

@@ -50,23 +50,30 @@ def test_mask_head_layers_and_output_stride():
     head = MODELS.build(dict(type='FPNMaskHead'))
     conv = lambda i, o, k: i * o * k * k + o  # noqa: E731
     gn = lambda c: 2 * c  # noqa: E731
-    expected = (conv(264, 264, 3) + gn(264) + conv(264, 128, 3) + gn(128) +
-                conv(128, 64, 3) + gn(64) + conv(64, 32, 3) + gn(32) +
-                conv(32, 16, 3) + gn(16) + conv(16, 1, 3) +
-                conv(1024, 128, 1) + conv(512, 64, 1) + conv(256, 32, 1))
+    expected = (
+        conv(264, 264, 3) + gn(264) + conv(264, 128, 3) + gn(128) +
+        conv(128, 64, 3) + gn(64) + conv(64, 32, 3) + gn(32) +
+        conv(32, 16, 3) + gn(16) + conv(16, 1, 3) + conv(1024, 128, 1) +
+        conv(512, 64, 1) + conv(256, 32, 1))
     assert sum(p.numel() for p in head.parameters()) == expected
-    feats = [torch.randn(2, c, 4 * s, 6 * s)
-             for c, s in ((1024, 2), (512, 4), (256, 8))]
-    out = head(torch.randn(2, 256, 4, 6), torch.randn(3, 8, 4, 6), feats,
-               torch.tensor([0, 1, 1]))
+    feats = [
+        torch.randn(2, c, 4 * s, 6 * s)
+        for c, s in ((1024, 2), (512, 4), (256, 8))
+    ]
+    out = head(
+        torch.randn(2, 256, 4, 6), torch.randn(3, 8, 4, 6), feats,
+        torch.tensor([0, 1, 1]))
     assert out.shape == (3, 32, 48)
 
 
 def _head(**kwargs):
     torch.manual_seed(0)
     head = MODELS.build(
-        dict(type='DETRPanopticHead', num_things_classes=3,
-             num_stuff_classes=2, **kwargs))
+        dict(
+            type='DETRPanopticHead',
+            num_things_classes=3,
+            num_stuff_classes=2,
+            **kwargs))
     head.init_weights()
     return head
 
@@ -78,8 +85,10 @@ def _head_inputs(b=2, q=10):
         memory=torch.randn(b, 256, 2, 3),
         memory_mask=None,
         feature=torch.randn(b, 256, 2, 3),
-        fpn_feats=[torch.randn(b, c, 2 * s, 3 * s)
-                   for c, s in ((1024, 2), (512, 4), (256, 8))])
+        fpn_feats=[
+            torch.randn(b, c, 2 * s, 3 * s)
+            for c, s in ((1024, 2), (512, 4), (256, 8))
+        ])
 
 
 def test_lean_masks_equal_all_query_masks():
@@ -98,8 +107,9 @@ def test_mask_losses_follow_the_spec():
     pred = torch.randn(3, 4, 4)
     gt = torch.rand(3, 8, 8) > 0.5
     losses = head.loss_masks(pred, gt)
-    p = F.interpolate(pred[:, None], size=(8, 8), mode='bilinear',
-                      align_corners=False)[:, 0].flatten(1)
+    p = F.interpolate(
+        pred[:, None], size=(8, 8), mode='bilinear',
+        align_corners=False)[:, 0].flatten(1)
     t = gt.flatten(1).float()
     prob = p.sigmoid()
     ce = F.binary_cross_entropy_with_logits(p, t, reduction='none')
@@ -113,15 +123,19 @@ def test_mask_losses_follow_the_spec():
 
 
 def _fusion(**kwargs):
-    return MODELS.build(dict(type='DETRPanopticFusion', num_things_classes=2,
-                             num_stuff_classes=2, **kwargs))
+    return MODELS.build(
+        dict(
+            type='DETRPanopticFusion',
+            num_things_classes=2,
+            num_stuff_classes=2,
+            **kwargs))
 
 
 def test_fusion_selects_confident_objects():
     fusion = _fusion()
     logits = torch.full((4, 5), -10.)
     logits[0, 0] = 10  # thing 0, confident
-    logits[1, 3] = 1   # stuff 3, but not confident (0.55 vs no-object)
+    logits[1, 3] = 1  # stuff 3, but not confident (0.55 vs no-object)
     logits[1, 4] = 0.8
     logits[2, 4] = 10  # no-object
     logits[3, 2] = 10  # stuff 2, confident
@@ -135,10 +149,10 @@ def test_fusion_selects_confident_objects():
 def test_fusion_argmax_merges_stuff_and_numbers_things():
     fusion = _fusion()
     logits = torch.full((4, 4, 8), -5.)
-    logits[0, :, :2] = 5   # thing 1
+    logits[0, :, :2] = 5  # thing 1
     logits[1, :, 2:4] = 5  # thing 1 again: a second instance
     logits[2, :, 4:7] = 5  # stuff 3
-    logits[3, :, 7:] = 5   # stuff 3 again (4 pixels): merged with query 2
+    logits[3, :, 7:] = 5  # stuff 3 again (4 pixels): merged with query 2
     labels = torch.tensor([1, 1, 3, 3])
     pan = fusion(torch.ones(4), labels, logits)
     assert pan[:, :2].eq(1 + INSTANCE_OFFSET).all()
@@ -149,9 +163,9 @@ def test_fusion_argmax_merges_stuff_and_numbers_things():
 def test_fusion_removes_tiny_segments_until_none_left():
     fusion = _fusion()
     logits = torch.full((3, 4, 4), -5.)
-    logits[0] = 5                 # thing 0 everywhere...
-    logits[1, 0, 0] = 6           # ...but thing 1 wins one pixel: dropped
-    logits[2, 1:, 1:] = 6         # stuff 2 wins 9 pixels: kept
+    logits[0] = 5  # thing 0 everywhere...
+    logits[1, 0, 0] = 6  # ...but thing 1 wins one pixel: dropped
+    logits[2, 1:, 1:] = 6  # stuff 2 wins 9 pixels: kept
     pan = fusion(torch.ones(3), torch.tensor([0, 1, 2]), logits)
     assert (pan % INSTANCE_OFFSET != 1).all()
     assert pan[0, 0] == INSTANCE_OFFSET  # back to thing 0, instance 1

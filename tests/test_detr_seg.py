@@ -14,8 +14,10 @@ from mmseg.structures import SegDataSample
 from .conftest import CONFIGS, small_config, train_and_test_in_process
 
 SEMANTIC = {
-    'ade20k': 'detr_seg/detr-seg_vit-s16-mln_8xb2-160k_ade20k-512x512.py',
-    'cityscapes': 'detr_seg/detr-seg_r50_8xb2-90k_cityscapes-512x1024.py',
+    'ade20k':
+    'detr_seg/detr-seg_vit-s16-mln_8xb2-160k_ade20k-512x512.py',
+    'cityscapes':
+    'detr_seg/detr-seg_r50_8xb2-90k_cityscapes-512x1024.py',
     'pascal_context':
     'detr_seg/detr-seg_r50_8xb2-40k_pascal-context-59-480x480.py',
 }
@@ -24,15 +26,21 @@ SEMANTIC = {
 def _head(num_classes=5):
     init_default_scope('mmseg')
     torch.manual_seed(0)
-    head = MODELS.build(dict(type='DETRSegHead', in_channels=[8, 16, 32, 64],
-                             num_classes=num_classes, num_queries=10))
+    head = MODELS.build(
+        dict(
+            type='DETRSegHead',
+            in_channels=[8, 16, 32, 64],
+            num_classes=num_classes,
+            num_queries=10))
     head.init_weights()
     return head
 
 
 def _inputs(b=2):
-    return [torch.randn(b, c, 64 // s, 64 // s)
-            for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))]
+    return [
+        torch.randn(b, c, 64 // s, 64 // s)
+        for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))
+    ]
 
 
 def test_init_weights_initialises_every_part_once():
@@ -40,12 +48,17 @@ def test_init_weights_initialises_every_part_once():
     ends up initialised."""
     from mmengine.logging import MMLogger
     init_default_scope('mmseg')
-    head = MODELS.build(dict(type='DETRSegHead', in_channels=[8, 16, 32, 64],
-                             num_classes=5, num_queries=10))
+    head = MODELS.build(
+        dict(
+            type='DETRSegHead',
+            in_channels=[8, 16, 32, 64],
+            num_classes=5,
+            num_queries=10))
     messages = []
     logger = MMLogger.get_current_instance()
-    handler = type('Collect', (__import__('logging').Handler, ), dict(
-        emit=lambda self, record: messages.append(record.getMessage())))()
+    handler = type(
+        'Collect', (__import__('logging').Handler, ),
+        dict(emit=lambda self, record: messages.append(record.getMessage())))()
     logger.addHandler(handler)
     try:
         head.init_weights()
@@ -81,8 +94,10 @@ def test_loss_has_box_class_and_mask_terms():
     samples = []
     for _ in range(2):
         labels = torch.randint(0, 5, (1, 64, 64))
-        samples.append(SegDataSample(gt_sem_seg=PixelData(data=labels),
-                                     metainfo=dict(img_shape=(64, 64))))
+        samples.append(
+            SegDataSample(
+                gt_sem_seg=PixelData(data=labels),
+                metainfo=dict(img_shape=(64, 64))))
     losses = head.loss(_inputs(), samples, dict())
     for key in ('loss_cls', 'loss_bbox', 'loss_iou', 'd0.loss_cls',
                 'loss_mask_focal', 'loss_mask_dice'):
@@ -92,8 +107,9 @@ def test_loss_has_box_class_and_mask_terms():
 
 
 def test_family_differs_in_decode_head_only():
-    depict = Config.fromfile(osp.join(
-        CONFIGS, 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'))
+    depict = Config.fromfile(
+        osp.join(CONFIGS,
+                 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'))
     detr = Config.fromfile(osp.join(CONFIGS, SEMANTIC['ade20k']))
     depict, detr = depict.to_dict(), detr.to_dict()
     depict['model'].pop('decode_head')
@@ -102,14 +118,16 @@ def test_family_differs_in_decode_head_only():
 
 
 RUNS = sorted(SEMANTIC.items()) + [
-    ('ade20k', 'detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py')]
+    ('ade20k', 'detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py')
+]
 
 
 @pytest.mark.parametrize('layout,config', RUNS)
 def test_train_then_test(synthetic_roots, tmp_path, layout, config):
-    config = small_config(layout, synthetic_roots[layout], str(tmp_path),
-                          config=config)
-    validation, test = train_and_test_in_process(
-        config, str(tmp_path / 'work'), 'iter_2.pth')
+    config = small_config(
+        layout, synthetic_roots[layout], str(tmp_path), config=config)
+    validation, test = train_and_test_in_process(config,
+                                                 str(tmp_path / 'work'),
+                                                 'iter_2.pth')
     assert 0.0 <= test['mIoU'] <= 100.0
     assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)

@@ -26,11 +26,17 @@ CASES = {
 
 
 def run_script(args, port):
-    env = dict(os.environ, PORT=str(port), PYTHONUNBUFFERED='1',
-               PATH=osp.dirname(sys.executable) + os.pathsep +
-               os.environ['PATH'])
-    proc = subprocess.run(['bash', *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        PYTHONUNBUFFERED='1',
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+    proc = subprocess.run(['bash', *args],
+                          cwd=ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     return proc.stdout + proc.stderr
 
@@ -38,17 +44,20 @@ def run_script(args, port):
 def probed_config(layout, tmp_path):
     """The layout's small config on 4 train / 3 val images, with the
     weight-saving hook and the recording metric."""
-    root = LAYOUTS[layout](str(tmp_path / 'data'), 4, 3,
-                           LAYOUT_SIZES[layout], seed=2)
+    root = LAYOUTS[layout](
+        str(tmp_path / 'data'), 4, 3, LAYOUT_SIZES[layout], seed=2)
     cfg = Config.fromfile(small_config(layout, root, str(tmp_path)))
     _, metric, _ = CASES[layout]
     cfg.custom_imports = dict(
         imports=['mmseg_depict', 'tests.dist_probes'],
         allow_failed_imports=False)
-    cfg.custom_hooks = [dict(type='SaveRankWeightsHook',
-                             out_dir=str(tmp_path / 'weights'))]
-    evaluator = dict(cfg.val_evaluator, type=metric,
-                     record_file=str(tmp_path / 'evaluated.json'))
+    cfg.custom_hooks = [
+        dict(type='SaveRankWeightsHook', out_dir=str(tmp_path / 'weights'))
+    ]
+    evaluator = dict(
+        cfg.val_evaluator,
+        type=metric,
+        record_file=str(tmp_path / 'evaluated.json'))
     cfg.val_evaluator = cfg.test_evaluator = evaluator
     cfg.train_dataloader.batch_size = 1  # per process; 2 iterations each
     return write_config(cfg, str(tmp_path / f'{layout}_probed.py')), root
@@ -64,8 +73,9 @@ def test_two_process_train_and_test(tmp_path, layout):
     config, root = probed_config(layout, tmp_path)
     work_dir = str(tmp_path / 'work')
     port = 29531 + 2 * sorted(CASES).index(layout)
-    log = run_script(['tools/dist_train.sh', config, '2', '--work-dir',
-                      work_dir], port=port)
+    log = run_script(
+        ['tools/dist_train.sh', config, '2', '--work-dir', work_dir],
+        port=port)
     assert 'world_size: 2' in log or 'Distributed launcher: pytorch' in log
     # Gradients averaged: both ranks end with the same weights.
     rank0 = torch.load(tmp_path / 'weights' / 'rank0.pth')
@@ -80,8 +90,10 @@ def test_two_process_train_and_test(tmp_path, layout):
         return
     checkpoint = osp.join(work_dir, 'iter_2.pth')
     test_dir = str(tmp_path / 'test')
-    run_script(['tools/dist_test.sh', config, checkpoint, '2', '--work-dir',
-                test_dir], port=port + 1)
+    run_script([
+        'tools/dist_test.sh', config, checkpoint, '2', '--work-dir', test_dir
+    ],
+               port=port + 1)
     paths = evaluated_paths(tmp_path)
     assert len(paths) == 3 and len(set(paths)) == 3
     assert 0 <= metrics_of(test_dir)['mIoU'] <= 100

@@ -72,7 +72,9 @@ def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
         init_default_scope('mmdet')
         from mmdet.apis import DetInferencer
         inferencer = DetInferencer(
-            model=config, weights=checkpoint_of(work_dir), device='cpu',
+            model=config,
+            weights=checkpoint_of(work_dir),
+            device='cpu',
             show_progress=False)
         # Painting is left to our Predictor: mmdet's visualizer fails on a
         # prediction with no segment, which a 2-iteration model can give.
@@ -86,8 +88,9 @@ def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
         painted = predictor.paint(cv2.imread(image), sample)
         assert painted.shape == (*LAYOUT_SIZES[layout], 3)
         # A 2-iteration model may find no segment: then nothing is painted.
-        assert np.array_equal(painted, cv2.imread(image)) == (
-            not predictor.panoptic_segments(sample)[1])
+        assert np.array_equal(
+            painted,
+            cv2.imread(image)) == (not predictor.panoptic_segments(sample)[1])
     assert list(inferencer.model.dataset_meta['classes']) == \
         expected['classes']
 
@@ -98,8 +101,9 @@ def test_image_demo_paints_folder_and_writes_labels(trained, tmp_path):
     paths = write_scenes(osp.join(images, 'street'), 2)
     out = str(tmp_path / 'out')
     proc = run_tool([
-        'demo/image_demo.py', images, config, checkpoint_of(work_dir),
-        '--out-dir', out, '--save-label', '--opacity', '0.6'
+        'demo/image_demo.py', images, config,
+        checkpoint_of(work_dir), '--out-dir', out, '--save-label', '--opacity',
+        '0.6'
     ])
     assert '2/2' in proc.stdout  # the progress bar
     assert listing(out) == [
@@ -125,8 +129,8 @@ def test_image_demo_writes_coco_panoptic(trained, tmp_path):
     image, = write_scenes(str(tmp_path), 1, (64, 96))
     out = str(tmp_path / 'out')
     run_tool([
-        'demo/image_demo.py', image, config, checkpoint_of(work_dir),
-        '--out-dir', out, '--save-panoptic'
+        'demo/image_demo.py', image, config,
+        checkpoint_of(work_dir), '--out-dir', out, '--save-panoptic'
     ])
     assert listing(out) == [
         'panoptic.json', 'panoptic/scene_0.png', 'scene_0.png'
@@ -153,8 +157,8 @@ def write_video(path: str, frames: int, size=(64, 96)) -> None:
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 5,
                              (size[1], size[0]))
     for i in range(frames):
-        writer.write(np.ascontiguousarray(
-            scene[:, 5 * i:5 * i + size[1], ::-1]))
+        writer.write(
+            np.ascontiguousarray(scene[:, 5 * i:5 * i + size[1], ::-1]))
     writer.release()
 
 
@@ -164,8 +168,8 @@ def test_video_demo_paints_every_frame(trained, tmp_path):
     write_video(video, 6)
     out = str(tmp_path / 'out' / 'painted.mp4')
     proc = run_tool([
-        'demo/video_demo.py', video, config, checkpoint_of(work_dir),
-        '--out', out
+        'demo/video_demo.py', video, config,
+        checkpoint_of(work_dir), '--out', out
     ])
     assert '6 frames painted' in proc.stdout
     assert os.listdir(osp.dirname(out)) == ['painted.mp4']
@@ -189,10 +193,9 @@ def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):
         image_demo.main([str(tmp_path / 'missing.jpg'), config])
     (tmp_path / 'clip.mp4').write_text('not a video')
     with pytest.raises(ValueError, match=r"clip\.mp4' is not a video"):
-        video_demo.main([
-            str(tmp_path / 'clip.mp4'), config, '--out',
-            str(out / 'v.mp4')
-        ])
+        video_demo.main(
+            [str(tmp_path / 'clip.mp4'), config, '--out',
+             str(out / 'v.mp4')])
     # A checkpoint trained for 150 classes against a 19-class config.
     cfg = Config.fromfile(config)
     cfg.model.decode_head.num_classes = 19

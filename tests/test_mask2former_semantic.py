@@ -5,12 +5,13 @@ import pytest
 from .conftest import small_config, train_and_test_in_process
 
 CONFIGS = {
-    'ade20k': 'mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
-    'cityscapes': 'mask2former/mask2former_r50_8xb2-90k_cityscapes-512x1024.py',
+    'ade20k':
+    'mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
+    'cityscapes':
+    'mask2former/mask2former_r50_8xb2-90k_cityscapes-512x1024.py',
     'pascal_context':
     'mask2former/mask2former_r50_8xb2-40k_pascal-context-59-480x480.py',
 }
-
 
 #: mmseg's own Swin-T recipes (the PASCAL-Context one is in
 #: test_mask2former_swin.py).
@@ -24,9 +25,10 @@ RUNS = sorted(CONFIGS.items()) + [
 @pytest.mark.parametrize('layout,config', RUNS)
 def test_mask2former_train_then_test(synthetic_roots, tmp_path, layout,
                                      config):
-    config = small_config(layout, synthetic_roots[layout], str(tmp_path),
-                          config=config)
-    validation, test = train_and_test_in_process(
-        config, str(tmp_path / 'work'), 'iter_2.pth')
+    config = small_config(
+        layout, synthetic_roots[layout], str(tmp_path), config=config)
+    validation, test = train_and_test_in_process(config,
+                                                 str(tmp_path / 'work'),
+                                                 'iter_2.pth')
     assert 0.0 <= test['mIoU'] <= 100.0
     assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)

@@ -22,8 +22,8 @@ CONFIGS = {
 
 @pytest.mark.parametrize('layout', sorted(CONFIGS))
 def test_swin_t_trains_and_tests(synthetic_roots, tmp_path, layout):
-    config = small_config(layout, synthetic_roots[layout], str(tmp_path),
-                          config=CONFIGS[layout])
+    config = small_config(
+        layout, synthetic_roots[layout], str(tmp_path), config=CONFIGS[layout])
     work_dir = str(tmp_path / 'work')
     validation, test = train_and_test_in_process(config, work_dir,
                                                  'iter_2.pth')
@@ -31,8 +31,8 @@ def test_swin_t_trains_and_tests(synthetic_roots, tmp_path, layout):
     assert 0.0 <= test[key] <= 100.0
     assert test[key] == pytest.approx(validation[key], abs=1e-6)
     # The trained backbone is Swin-T: four stages of 2, 2, 6, 2 blocks.
-    state = torch.load(osp.join(work_dir, 'iter_2.pth'),
-                       weights_only=False)['state_dict']
+    state = torch.load(
+        osp.join(work_dir, 'iter_2.pth'), weights_only=False)['state_dict']
     depth = {}
     for key in state:
         if key.startswith('backbone.stages.') and '.blocks.' in key:

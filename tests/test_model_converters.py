@@ -50,13 +50,13 @@ def our_model(mode, distilled=False):
 
 @pytest.mark.parametrize('mode,distilled', [('sa', False), ('ca', False),
                                             ('sa', True)])
-def test_depict_checkpoint_reproduces_source_logits(tmp_path, mode,
-                                                    distilled):
+def test_depict_checkpoint_reproduces_source_logits(tmp_path, mode, distilled):
     src, dst = str(tmp_path / 'source.pth'), str(tmp_path / 'ours.pth')
     source = source_checkpoint(src, mode, distilled)
     proc = run_tool(['tools/model_converters/depict2mmseg.py', src, dst])
     assert f'DEPICT-{mode.upper()}' in proc.stdout
-    assert f'pos_embed grid {SOURCE_GRID}x{SOURCE_GRID} (as stored)' in proc.stdout
+    grid = f'{SOURCE_GRID}x{SOURCE_GRID}'
+    assert f'pos_embed grid {grid} (as stored)' in proc.stdout
     # 150 classes: ADE20K's names and palette, for the inferencers.
     dataset_meta = safe_torch_load(dst)['meta']['dataset_meta']
     assert dataset_meta['classes'][:2] == ['wall', 'building']
@@ -76,12 +76,18 @@ def test_depict_checkpoint_reproduces_source_logits(tmp_path, mode,
 
 def test_unknown_layout_is_refused(tmp_path):
     src = str(tmp_path / 'other.pth')
-    torch.save({'model': {'encoder.cls_token': torch.zeros(1, 1, 8),
-                          'decoder.blocks.0.weight': torch.zeros(2)}}, src)
+    torch.save(
+        {
+            'model': {
+                'encoder.cls_token': torch.zeros(1, 1, 8),
+                'decoder.blocks.0.weight': torch.zeros(2)
+            }
+        }, src)
     proc = run_tool([
         'tools/model_converters/depict2mmseg.py', src,
         str(tmp_path / 'x.pth')
-    ], check=False)
+    ],
+                    check=False)
     assert proc.returncode != 0
     assert 'unknown DEPICT decoder layout' in proc.stderr
     assert 'decoder.blocks' in proc.stderr

@@ -14,8 +14,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 from mmseg_depict.apis.onnx_export import (ExportShapeError,
                                            SegmentorForExport,
                                            compare_with_onnxruntime,
-                                           export_onnx,
-                                           onnxruntime_session,
+                                           export_onnx, onnxruntime_session,
                                            random_weights_segmentor)
 from .conftest import CONFIGS, load_script, run_tool
 
@@ -24,7 +23,8 @@ DEPICT_CONFIGS = sorted(
     for p in glob.glob(osp.join(CONFIGS, 'depict', '*.py')))
 #: Encoder depth of the per-config exports (four where a neck taps four
 #: layers): the layers are identical blocks, so two show what twelve or
-#: twenty-four would, at a fraction of the export time. Widths, heads, the decoder and the classes are the
+#: twenty-four would, at a fraction of the export time. Widths, heads, the
+#: decoder and the classes are the
 #: config's; full-depth models are exported below and by the benchmark.
 TEST_DEPTH = 2
 
@@ -52,8 +52,7 @@ def test_depict_config_exports_with_parity(name, tmp_path):
 
 
 @pytest.mark.parametrize('name,exporter', [
-    ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
-     'torchscript'),
+    ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py', 'torchscript'),
     ('detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py', 'dynamo'),
 ])
 def test_query_based_semantic_heads_export(name, exporter, tmp_path):
@@ -123,9 +122,10 @@ def test_bad_export_requests_are_refused_before_writing(tmp_path):
     depict = osp.join(CONFIGS, 'depict',
                       'depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py')
     out = str(tmp_path / 'x.onnx')
-    with pytest.raises(ExportShapeError,
-                       match=r'--shape 50 64: 50 is not a positive multiple '
-                       r'of 16 \(the VisionTransformer patch size\)'):
+    with pytest.raises(
+            ExportShapeError,
+            match=r'--shape 50 64: 50 is not a positive multiple '
+            r'of 16 \(the VisionTransformer patch size\)'):
         pytorch2onnx.main([depict, '--shape', '50', '64', '--out', out])
     panoptic = osp.join(CONFIGS, 'mask2former',
                         'mask2former_r50_8xb2-lsj-50e_coco-panoptic.py')
@@ -136,8 +136,8 @@ def test_bad_export_requests_are_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match='--dynamic'):
         pytorch2onnx.main(
             [mask2former, '--shape', '64', '64', '--dynamic', '--out', out])
-    with pytest.raises(ValueError,
-                       match='--output head: Mask2FormerHead predicts'):
+    with pytest.raises(
+            ValueError, match='--output head: Mask2FormerHead predicts'):
         pytorch2onnx.main([
             mask2former, '--shape', '64', '64', '--output', 'head', '--out',
             out

@@ -23,8 +23,10 @@ def ground_truth(synthetic_roots):
 
 def test_ground_truth_against_itself_is_perfect(ground_truth, tmp_path):
     out = str(tmp_path / 'pq.json')
-    run_tool(['tools/analysis_tools/panoptic_quality.py', *ground_truth,
-              *ground_truth, '--out', out])
+    run_tool([
+        'tools/analysis_tools/panoptic_quality.py', *ground_truth,
+        *ground_truth, '--out', out
+    ])
     with open(out) as f:
         metrics = json.load(f)
     assert metrics['PQ'] == metrics['SQ'] == metrics['RQ'] == 100.0
@@ -38,8 +40,10 @@ def test_predictions_with_own_category_ids(ground_truth, tmp_path):
         gt = json.load(f)
     pred_folder = str(tmp_path / 'pred')
     shutil.copytree(gt_folder, pred_folder)
-    renumber = {c['id']: 1000 + i
-                for i, c in enumerate(reversed(gt['categories']))}
+    renumber = {
+        c['id']: 1000 + i
+        for i, c in enumerate(reversed(gt['categories']))
+    }
     annotations = json.loads(json.dumps(gt['annotations']))
     for a in annotations:
         for s in a['segments_info']:
@@ -53,13 +57,18 @@ def test_predictions_with_own_category_ids(ground_truth, tmp_path):
     first['segments_info'].remove(largest)
     pred_json = str(tmp_path / 'pred.json')
     with open(pred_json, 'w') as f:
-        json.dump(dict(annotations=annotations,
-                       categories=[dict(c, id=renumber[c['id']])
-                                   for c in gt['categories']]), f)
+        json.dump(
+            dict(
+                annotations=annotations,
+                categories=[
+                    dict(c, id=renumber[c['id']]) for c in gt['categories']
+                ]), f)
     folders = PanopticFolders(gt_json, gt_folder, pred_json, pred_folder)
     stats = folders.stats(nproc=2)
-    expected = [pq_image_stats(*folders.load(i), len(gt['categories']))
-                for i in range(len(folders.pairs))]
+    expected = [
+        pq_image_stats(*folders.load(i), len(gt['categories']))
+        for i in range(len(folders.pairs))
+    ]
     assert np.array_equal(stats.tp, sum(e.tp for e in expected))
     assert np.array_equal(stats.fn, sum(e.fn for e in expected))
     assert stats.fn.sum() == 1 and stats.fp.sum() == 0
@@ -85,8 +94,10 @@ def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
              "run_name='__main__'); heavy = [m for m in ('torch', 'mmdet', "
              "'mmseg', 'mmengine') if m in sys.modules]; "
              "print('heavy modules:', heavy)")
-    proc = run_tool(['-c', probe, 'tools/analysis_tools/panoptic_quality.py',
-                     gt_json, gt_folder, gt_json, gt_folder])
+    proc = run_tool([
+        '-c', probe, 'tools/analysis_tools/panoptic_quality.py', gt_json,
+        gt_folder, gt_json, gt_folder
+    ])
     assert 'heavy modules: []' in proc.stdout
     with open(gt_json) as f:
         name = json.load(f)['annotations'][0]['file_name']
@@ -94,20 +105,29 @@ def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
     shutil.copytree(gt_folder, pred_folder)
     png = osp.join(pred_folder, name)
     cv2.imwrite(png, cv2.imread(png)[:8])
-    proc = run_tool(['tools/analysis_tools/panoptic_quality.py', gt_json,
-                     gt_folder, gt_json, pred_folder], check=False)
+    proc = run_tool([
+        'tools/analysis_tools/panoptic_quality.py', gt_json, gt_folder,
+        gt_json, pred_folder
+    ],
+                    check=False)
     assert proc.returncode and f"prediction '{png}' is" in proc.stderr
     cv2.imwrite(png, np.zeros((8, 8, 4), np.uint8))
-    proc = run_tool(['tools/analysis_tools/panoptic_quality.py', gt_json,
-                     gt_folder, gt_json, pred_folder], check=False)
-    assert proc.returncode and f"'{png}' is 8-bit RGBA; expected" in proc.stderr
+    proc = run_tool([
+        'tools/analysis_tools/panoptic_quality.py', gt_json, gt_folder,
+        gt_json, pred_folder
+    ],
+                    check=False)
+    assert proc.returncode
+    assert f"'{png}' is 8-bit RGBA; expected" in proc.stderr
 
 
 def test_benchmark_baseline_agrees_with_the_tool():
     """benchmark_pq.py on a few pairs: panopticapi's method (the baseline
     script) and the tool give the same PQ / SQ / RQ, or it exits non-zero."""
-    proc = run_tool(['tools/analysis_tools/benchmark_pq.py', '--num-images',
-                     '4', '--shape', '128', '256', '--rounds', '1'])
+    proc = run_tool([
+        'tools/analysis_tools/benchmark_pq.py', '--num-images', '4', '--shape',
+        '128', '256', '--rounds', '1'
+    ])
     assert 'from both (largest difference' in proc.stdout
     assert "| panopticapi's method |" in proc.stdout
 
@@ -124,15 +144,16 @@ def test_read_panoptic_ids_decodes_every_rgb_png(tmp_path):
     rgb = id2rgb(ids)
     Image.fromarray(rgb).save(tmp_path / 'pil.png')
     cv2.imwrite(str(tmp_path / 'cv2.png'), rgb[..., ::-1])
-    Image.fromarray(rgb).quantize(colors=256, method=Image.Quantize.MAXCOVERAGE,
-                                  dither=Image.Dither.NONE).save(
-                                      tmp_path / 'palette.png')
+    Image.fromarray(rgb).quantize(
+        colors=256,
+        method=Image.Quantize.MAXCOVERAGE,
+        dither=Image.Dither.NONE).save(tmp_path / 'palette.png')
     for name in ('pil.png', 'cv2.png'):
         got = read_panoptic_ids(str(tmp_path / name))
         assert got.dtype == np.uint32 and np.array_equal(got, ids), name
     palette = np.asarray(Image.open(tmp_path / 'palette.png').convert('RGB'))
-    assert np.array_equal(read_panoptic_ids(str(tmp_path / 'palette.png')),
-                          rgb2id(palette))
+    assert np.array_equal(
+        read_panoptic_ids(str(tmp_path / 'palette.png')), rgb2id(palette))
     cv2.imwrite(str(tmp_path / 'deep.png'), np.zeros((4, 4, 3), np.uint16))
     with pytest.raises(ValueError, match=r"deep.png' is 16-bit RGB"):
         read_panoptic_ids(str(tmp_path / 'deep.png'))

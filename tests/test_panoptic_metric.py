@@ -55,8 +55,9 @@ def test_rgb_id_round_trip():
 def test_metric_matches_hand_count(tmp_path):
     with DefaultScope.overwrite_default_scope('mmdet'):
         metric = METRICS.build(
-            dict(type='PanopticQualityMetric',
-                 output_dir=str(tmp_path / 'out')))
+            dict(
+                type='PanopticQualityMetric',
+                output_dir=str(tmp_path / 'out')))
     metric.dataset_meta = dict(classes=CLASSES, thing_classes=THINGS)
     metric.process({}, [sample(tmp_path)])
     result = metric.evaluate(1)

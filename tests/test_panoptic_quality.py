@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from mmseg_depict.evaluation import (PQStats, pq_dataset_stats,
-                                     pq_image_stats)
+from mmseg_depict.evaluation import PQStats, pq_dataset_stats, pq_image_stats
 from .panoptic_quality_reference import reference_pq_image_stats
 
 
@@ -60,7 +59,8 @@ def test_crowd_is_neither_false_negative_nor_false_positive():
 
 
 @pytest.mark.parametrize('void_columns,is_fp', [(61, False), (40, True)])
-def test_void_dominated_prediction_is_not_a_false_positive(void_columns, is_fp):
+def test_void_dominated_prediction_is_not_a_false_positive(
+        void_columns, is_fp):
     gt = strip({1: (0, 100)})  # VOID from column 100
     pred = strip({4: (100 - (100 - void_columns), 100 + void_columns)})
     stats = both(gt, {1: (1, False)}, pred, {4: 2})
@@ -69,8 +69,13 @@ def test_void_dominated_prediction_is_not_a_false_positive(void_columns, is_fp):
 
 def test_stuff_split_in_two_counts_one_false_positive():
     gt = strip({3: (0, 100)})
-    split = both(gt, {3: (2, False)}, strip({1: (0, 60), 2: (60, 100)}),
-                 {1: 2, 2: 2})
+    split = both(gt, {3: (2, False)}, strip({
+        1: (0, 60),
+        2: (60, 100)
+    }), {
+        1: 2,
+        2: 2
+    })
     assert (split.tp[2], split.fp[2], split.fn[2]) == (1, 1, 0)
     assert split.summary([True, True, False])['Stuff']['pq'] == \
         pytest.approx(0.6 / 1.5)
@@ -100,7 +105,7 @@ def test_summary_splits_things_and_stuff_and_skips_absent():
     stats.fp[:] = [0, 1, 1, 0]
     stats.fn[:] = [2, 0, 0, 0]
     s = stats.summary([True, True, False, False])
-    assert s['Things']['n'] == 2 and s['Stuff']['n'] == 1 and s['All']['n'] == 3
+    assert (s['Things']['n'], s['Stuff']['n'], s['All']['n']) == (2, 1, 3)
     # Category 0: TP 2, FN 2 -> PQ = 1.6 / (2 + 1), SQ = 0.8, RQ = 2 / 3.
     assert s['per_class'][0]['pq'] == pytest.approx(1.6 / 3)
     assert s['per_class'][0]['sq'] == pytest.approx(0.8)
@@ -135,8 +140,11 @@ def random_panoptic_pair(rng, shape=(48, 64), categories=5):
     rows = rng.random(h) < 0.3  # a spurious predicted segment
     pred[rows, rng.integers(0, w):] = 999
     ids = [i for i in np.unique(pred) if i != 0]
-    pred_seg = {int(i): (gt_seg[i][0] if i in gt_seg and rng.random() < 0.8
-                         else int(rng.integers(categories))) for i in ids}
+    pred_seg = {
+        int(i): (gt_seg[i][0] if i in gt_seg and rng.random() < 0.8 else int(
+            rng.integers(categories)))
+        for i in ids
+    }
     return gt, gt_seg, pred, pred_seg
 
 
@@ -147,8 +155,8 @@ def test_matches_reference_on_random_maps():
     for sample in samples:
         both(*sample, n=5)
         total_ref += reference_pq_image_stats(*sample, 5)
-    parallel = pq_dataset_stats(range(len(samples)), samples.__getitem__, 5,
-                                nproc=2)
+    parallel = pq_dataset_stats(
+        range(len(samples)), samples.__getitem__, 5, nproc=2)
     np.testing.assert_array_equal(parallel.tp, total_ref.tp)
     np.testing.assert_array_equal(parallel.fp, total_ref.fp)
     np.testing.assert_array_equal(parallel.fn, total_ref.fn)
@@ -163,13 +171,17 @@ def test_large_rgb_encoded_ids_give_the_same_counts():
     big = 5_000_000
 
     def scale(ids, segments):
-        return (np.where(ids > 0, ids + big, 0),
-                {k + big: v for k, v in segments.items()})
+        return (np.where(ids > 0, ids + big, 0), {
+            k + big: v
+            for k, v in segments.items()
+        })
 
     small = pq_image_stats(gt, gt_seg, pred, pred_seg, 5)
     large = both(*scale(gt, gt_seg), *scale(pred, pred_seg), n=5)
     for key in ('tp', 'fp', 'fn', 'iou'):
         np.testing.assert_array_equal(getattr(small, key), getattr(large, key))
     with pytest.raises(ValueError, match='predicted segment ids'):
-        pq_image_stats(gt + big * (gt > 0), {k + big: v for k, v in gt_seg.items()},
-                       np.full(gt.shape, big + 12345), {}, 5)
+        pq_image_stats(gt + big * (gt > 0), {
+            k + big: v
+            for k, v in gt_seg.items()
+        }, np.full(gt.shape, big + 12345), {}, 5)

@@ -41,7 +41,8 @@ def test_enlarge_short_side_is_bilinear_on_float_values():
         align_corners=False)[0].permute(1, 2, 0).numpy()
     assert np.abs(out['img'] - expected).max() < 1e-3  # float32 rounding
     assert out['img_shape'] == (48, 112)
-    assert out['scale_factor'] == pytest.approx((2.0 * 112 / 70, 2.0 * 48 / 30))
+    assert out['scale_factor'] == pytest.approx(
+        (2.0 * 112 / 70, 2.0 * 48 / 30))
     tall = EnlargeShortSide(min_size=48)(dict(img=img.transpose(1, 0, 2)))
     assert tall['img'].shape[:2] == (112, 48)
 
@@ -71,10 +72,9 @@ def test_depict_configs_follow_the_release(path):
     assert cfg.test_pipeline[2]['min_size'] == window
     assert cfg.test_dataloader.dataset.pipeline == cfg.test_pipeline
     resizes, flips, enlarge = cfg.tta_pipeline[1]['transforms'][:3]
-    assert [t['scale'] for t in resizes] == [
-        (int(scale[0] * r), int(scale[1] * r))
-        for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)
-    ]
+    assert [t['scale']
+            for t in resizes] == [(int(scale[0] * r), int(scale[1] * r))
+                                  for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)]
     assert [t['prob'] for t in flips] == [0., 1.]
     assert enlarge == [dict(type='EnlargeShortSide', min_size=window)]
     train_resize = next(t for t in cfg.train_dataloader.dataset.pipeline

@@ -46,9 +46,10 @@ def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):
         saved['param_schedulers'][0]['last_step']
 
     # The real command continues to iteration 4.
-    proc = run_tool(['tools/train.py', config, '--work-dir', work_dir,
-                     '--resume'])
+    proc = run_tool(
+        ['tools/train.py', config, '--work-dir', work_dir, '--resume'])
     assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
     assert 'Iter(train) [3/4]' in proc.stdout + proc.stderr
     assert 'Iter(train) [1/4]' not in proc.stdout + proc.stderr
-    assert _load_checkpoint(osp.join(work_dir, 'iter_4.pth'))['meta']['iter'] == 4
+    assert _load_checkpoint(osp.join(work_dir,
+                                     'iter_4.pth'))['meta']['iter'] == 4

@@ -47,7 +47,8 @@ def test_malicious_pickle_is_refused_and_not_executed(tmp_path):
     marker = tmp_path / 'pwned'
     path = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {}, 'meta': RunsCode(marker)}, path)
-    with pytest.raises(UnsafeCheckpointError, match=r'posix\.system|os\.system'):
+    with pytest.raises(
+            UnsafeCheckpointError, match=r'posix\.system|os\.system'):
         _load_checkpoint(path)
     assert not marker.exists()
 
@@ -65,8 +66,10 @@ def test_tools_test_refuses_malicious_checkpoint(trained, tmp_path):
     path = str(tmp_path / 'evil.pth')
     with open(path, 'wb') as f:
         pickle.dump({'state_dict': RunsCode(marker)}, f)
-    proc = run_tool(['tools/test.py', config, path, '--work-dir',
-                     str(tmp_path / 'work')], check=False)
+    proc = run_tool(
+        ['tools/test.py', config, path, '--work-dir',
+         str(tmp_path / 'work')],
+        check=False)
     assert proc.returncode != 0
     assert 'UnsafeCheckpointError' in proc.stderr
     assert 'system' in proc.stderr

@@ -27,8 +27,9 @@ def test_context59_ids_equal_mmsegs_mapping():
         osp.dirname(mmseg.__file__), '.mim', 'tools', 'dataset_converters',
         'pascal_context.py')
     tree = ast.parse(open(path).read())
-    assign = next(n for n in tree.body if isinstance(n, ast.Assign)
-                  and n.targets[0].id == '_mapping')
+    assign = next(
+        n for n in tree.body
+        if isinstance(n, ast.Assign) and n.targets[0].id == '_mapping')
     array = assign.value.args[0].args[0]  # np.sort(np.array([...]))
     mapping = sorted(ast.literal_eval(array))
     assert mapping == [0] + list(CONTEXT59_CATEGORY_IDS)
@@ -52,14 +53,21 @@ def make_context(root, bad_category=None):
     os.makedirs(osp.join(voc, 'JPEGImages'))
     rng = np.random.default_rng(0)
     images, annos, expected = [], [], {}
-    specs = [('2008_000002', 'train', (20, 30)), ('2008_000003', 'val', (24, 18)),
+    specs = [('2008_000002', 'train', (20, 30)),
+             ('2008_000003', 'val', (24, 18)),
              ('2010_000001', 'train', (16, 16))]
     for i, (stem, phase, (h, w)) in enumerate(specs):
-        cv2.imwrite(osp.join(voc, 'JPEGImages', f'{stem}.jpg'),
-                    rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+        cv2.imwrite(
+            osp.join(voc, 'JPEGImages', f'{stem}.jpg'),
+            rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
         image_id = int(stem[:4] + stem[5:])
-        images.append(dict(image_id=image_id, file_name=f'{stem}.jpg',
-                           height=h, width=w, phase=phase))
+        images.append(
+            dict(
+                image_id=image_id,
+                file_name=f'{stem}.jpg',
+                height=h,
+                width=w,
+                phase=phase))
         labels = np.zeros((h, w), np.uint8)
         for j in range(3):  # overlapping boxes: the later one wins
             cat = int(rng.choice(CONTEXT59_CATEGORY_IDS))
@@ -68,25 +76,32 @@ def make_context(root, bad_category=None):
             mask = np.zeros((h, w), bool)
             y, x = rng.integers(0, h - 4), rng.integers(0, w - 4)
             mask[y:y + h // 2, x:x + w // 2] = True
-            annos.append(dict(id=len(annos) + 1, image_id=image_id,
-                              category_id=cat, iscrowd=0,
-                              segmentation=rle(mask, compressed=j != 1)))
+            annos.append(
+                dict(
+                    id=len(annos) + 1,
+                    image_id=image_id,
+                    category_id=cat,
+                    iscrowd=0,
+                    segmentation=rle(mask, compressed=j != 1)))
             labels[mask] = CONTEXT59_CATEGORY_IDS.index(cat) + 1 \
                 if cat in CONTEXT59_CATEGORY_IDS else 0
         expected[stem] = labels
-    categories = [dict(category_id=c, name=f'class{c}')
-                  for c in CONTEXT59_CATEGORY_IDS]
+    categories = [
+        dict(category_id=c, name=f'class{c}') for c in CONTEXT59_CATEGORY_IDS
+    ]
     json_path = osp.join(root, 'VOCdevkit', 'trainval_merged.json')
     with open(json_path, 'w') as f:
-        json.dump(dict(images=images, annos_segmentation=annos,
-                       categories=categories), f)
+        json.dump(
+            dict(
+                images=images, annos_segmentation=annos,
+                categories=categories), f)
     return voc, json_path, expected
 
 
 def test_pascal_context_labels_and_lists(tmp_path):
     voc, json_path, expected = make_context(str(tmp_path))
-    proc = run_tool(['tools/dataset_converters/pascal_context.py', voc,
-                     json_path])
+    proc = run_tool(
+        ['tools/dataset_converters/pascal_context.py', voc, json_path])
     assert 'train: 2 label maps, val: 1 label maps' in proc.stdout
     assert 'differ from the official train 4996, val 5104' in proc.stdout
     for stem, labels in expected.items():
@@ -109,7 +124,8 @@ def test_pascal_context_bad_inputs_named(tmp_path):
     not_detail = str(tmp_path / 'coco.json')
     with open(not_detail, 'w') as f:
         json.dump(dict(images=[], annotations=[]), f)
-    with pytest.raises(DetailFormatError, match="no list 'annos_segmentation'"):
+    with pytest.raises(
+            DetailFormatError, match="no list 'annos_segmentation'"):
         convert_pascal_context(voc, not_detail)
     with open(not_detail, 'w') as f:
         f.write('{"images": [')
@@ -117,7 +133,8 @@ def test_pascal_context_bad_inputs_named(tmp_path):
         convert_pascal_context(voc, not_detail)
     os.remove(osp.join(voc, 'JPEGImages', '2008_000002.jpg'))
     voc_ok, json_ok, _ = voc, json_path, None
-    with pytest.raises(FileNotFoundError, match=r'1 train images .*2008_000002'):
+    with pytest.raises(
+            FileNotFoundError, match=r'1 train images .*2008_000002'):
         convert_pascal_context(voc_ok, json_ok)
     # Nothing is written before the input is known to be whole.
     assert not osp.exists(osp.join(voc, 'ImageSets'))
@@ -129,8 +146,12 @@ def write_polygons(path, h, w, objects):
     for label, (x0, y0, x1, y1) in objects:
         poly = CsPoly()
         poly.label = label
-        poly.polygon = [Point(x0, y0), Point(x1, y0), Point(x1, y1),
-                        Point(x0, y1)]
+        poly.polygon = [
+            Point(x0, y0),
+            Point(x1, y0),
+            Point(x1, y1),
+            Point(x0, y1)
+        ]
         poly.deleted = 0
         annotation.objects.append(poly)
     os.makedirs(osp.dirname(path), exist_ok=True)

@@ -29,8 +29,8 @@ def write_pairs(root, n=6, shape=(40, 56), seed=0):
         gt[rng.random(shape) < 0.05] = 255  # ignored in the file as well
         if i == 0:
             gt[gt == 3] = 4  # class 2 absent from one image's labels
-        pred = np.where(rng.random(shape) < 0.7, gt, rng.integers(1, K + 1,
-                                                                   shape))
+        pred = np.where(
+            rng.random(shape) < 0.7, gt, rng.integers(1, K + 1, shape))
         pred = np.where(pred == 255, 1, pred).astype(np.uint8)
         gt_path = osp.join(gt_dir, 'city', f'img{i}.png')
         pred_path = osp.join(pred_dir, f'img{i}.png')
@@ -44,10 +44,13 @@ def mmseg_metrics(pairs):
     load = LoadAnnotations(reduce_zero_label=True)
     totals = [torch.zeros(K, dtype=torch.float64) for _ in range(4)]
     for gt_path, pred_path in pairs:
-        gt = load(dict(seg_map_path=gt_path, reduce_zero_label=True,
-                       seg_fields=[]))['gt_seg_map']
-        pred = load(dict(seg_map_path=pred_path, reduce_zero_label=True,
-                         seg_fields=[]))['gt_seg_map']
+        gt = load(
+            dict(seg_map_path=gt_path, reduce_zero_label=True,
+                 seg_fields=[]))['gt_seg_map']
+        pred = load(
+            dict(
+                seg_map_path=pred_path, reduce_zero_label=True,
+                seg_fields=[]))['gt_seg_map']
         areas = IoUMetric.intersect_and_union(
             torch.from_numpy(pred.astype(np.int64)),
             torch.from_numpy(gt.astype(np.int64)), K, 255)
@@ -61,33 +64,45 @@ def test_equals_mmseg_iou_metric(tmp_path):
     out = str(tmp_path / 'metrics.json')
     proc = run_tool([
         'tools/analysis_tools/semantic_iou.py', gt_dir, pred_dir,
-        '--num-classes', str(K), '--reduce-zero-label', '--nproc', '2',
-        '--out', out
+        '--num-classes',
+        str(K), '--reduce-zero-label', '--nproc', '2', '--out', out
     ])
-    assert '| Class | IoU | Acc |' in proc.stdout and 'peak memory' in proc.stdout
+    assert '| Class | IoU | Acc |' in proc.stdout
+    assert 'peak memory' in proc.stdout
     with open(out) as f:
         ours = json.load(f)
     expected = mmseg_metrics(pairs)
     assert ours['images'] == len(pairs)
-    np.testing.assert_allclose(ours['aAcc'], float(expected['aAcc']),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        ours['aAcc'], float(expected['aAcc']), rtol=0, atol=1e-12)
     for key in ('IoU', 'Acc'):
-        np.testing.assert_allclose(np.array(ours[key], float),
-                                   np.asarray(expected[key], float),
-                                   rtol=0, atol=1e-12, equal_nan=True)
-    assert ours['mIoU'] == pytest.approx(np.nanmean(expected['IoU']), abs=1e-12)
+        np.testing.assert_allclose(
+            np.array(ours[key], float),
+            np.asarray(expected[key], float),
+            rtol=0,
+            atol=1e-12,
+            equal_nan=True)
+    assert ours['mIoU'] == pytest.approx(
+        np.nanmean(expected['IoU']), abs=1e-12)
     # What IoUMetric itself reports (rounded to 2 decimals, in percent).
     metric = IoUMetric()
     metric.dataset_meta = dict(classes=[str(k) for k in range(K)])
     load = LoadAnnotations(reduce_zero_label=True)
     for gt_path, pred_path in pairs:
-        gt = load(dict(seg_map_path=gt_path, reduce_zero_label=True,
-                       seg_fields=[]))['gt_seg_map']
-        pred = load(dict(seg_map_path=pred_path, reduce_zero_label=True,
-                         seg_fields=[]))['gt_seg_map']
-        metric.process({}, [dict(
-            pred_sem_seg=dict(data=torch.from_numpy(pred[None].astype(np.int64))),
-            gt_sem_seg=dict(data=torch.from_numpy(gt[None].astype(np.int64))))])
+        gt = load(
+            dict(seg_map_path=gt_path, reduce_zero_label=True,
+                 seg_fields=[]))['gt_seg_map']
+        pred = load(
+            dict(
+                seg_map_path=pred_path, reduce_zero_label=True,
+                seg_fields=[]))['gt_seg_map']
+        metric.process({}, [
+            dict(
+                pred_sem_seg=dict(
+                    data=torch.from_numpy(pred[None].astype(np.int64))),
+                gt_sem_seg=dict(
+                    data=torch.from_numpy(gt[None].astype(np.int64))))
+        ])
     reported = metric.compute_metrics(metric.results)
     assert reported['mIoU'] == round(100 * ours['mIoU'], 2)
     assert reported['aAcc'] == round(100 * ours['aAcc'], 2)
@@ -97,16 +112,21 @@ def test_bad_input_is_named(tmp_path):
     gt_dir, pred_dir, pairs = write_pairs(str(tmp_path), n=3)
 
     def run(*extra):
-        return run_tool(['tools/analysis_tools/semantic_iou.py', gt_dir,
-                         pred_dir, '--num-classes', str(K),
-                         '--reduce-zero-label', *extra], check=False)
+        return run_tool([
+            'tools/analysis_tools/semantic_iou.py', gt_dir, pred_dir,
+            '--num-classes',
+            str(K), '--reduce-zero-label', *extra
+        ],
+                        check=False)
 
     cv2.imwrite(pairs[0][1], np.zeros((8, 8), np.uint8))
     proc = run()
-    assert proc.returncode and f"prediction '{pairs[0][1]}' is 8x8" in proc.stderr
+    assert proc.returncode
+    assert f"prediction '{pairs[0][1]}' is 8x8" in proc.stderr
     cv2.imwrite(pairs[0][1], np.full((40, 56), K + 1, np.uint8))
     proc = run()
-    assert proc.returncode and f"'{pairs[0][1]}' holds class {K}" in proc.stderr
+    assert proc.returncode
+    assert f"'{pairs[0][1]}' holds class {K}" in proc.stderr
     cv2.imwrite(pairs[0][1], np.zeros((40, 56, 3), np.uint8))
     proc = run()
     assert proc.returncode and 'has 3 channels' in proc.stderr

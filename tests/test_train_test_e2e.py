@@ -82,8 +82,10 @@ def test_panoptic_train_then_test_reports_pq(trained, layout):
         val_metric_during_training(work_dir, 'pq/PQ'), abs=1e-6)
     # The ground truth was read: the sky of both val images is in the table
     # as true positives or false negatives.
-    rows = [line for line in proc.stdout.splitlines()
-            if line.startswith(f'| {SKY[layout]} |')]
+    rows = [
+        line for line in proc.stdout.splitlines()
+        if line.startswith(f'| {SKY[layout]} |')
+    ]
     assert rows
     tp, fp, fn = (int(v) for v in rows[-1].split('|')[-4:-1])
     assert tp + fn == 2

@@ -45,8 +45,8 @@ def test_depict_output_is_unchanged_by_the_neck():
     with_neck = _build(with_neck_cfg)
     plain = _build(plain_cfg)
     # Same weights; the plain ViT returns only its last layer.
-    missing, unexpected = plain.load_state_dict(with_neck.state_dict(),
-                                                strict=False)
+    missing, unexpected = plain.load_state_dict(
+        with_neck.state_dict(), strict=False)
     assert not missing and all(k.startswith('neck.') for k in unexpected)
     img = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
@@ -58,8 +58,9 @@ def test_depict_output_is_unchanged_by_the_neck():
 
 @pytest.mark.parametrize('config', [MASK2FORMER, DEPICT])
 def test_train_then_test(synthetic_roots, tmp_path, config):
-    config = small_config('ade20k', synthetic_roots['ade20k'], str(tmp_path),
-                          config=config)
-    validation, test = train_and_test_in_process(
-        config, str(tmp_path / 'work'), 'iter_2.pth')
+    config = small_config(
+        'ade20k', synthetic_roots['ade20k'], str(tmp_path), config=config)
+    validation, test = train_and_test_in_process(config,
+                                                 str(tmp_path / 'work'),
+                                                 'iter_2.pth')
     assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)

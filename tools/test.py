@@ -24,8 +24,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
-        '--show-dir',
-        help='directory where painted images will be saved')
+        '--show-dir', help='directory where painted images will be saved')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(

@@ -1,7 +1,7 @@
 _base_ = [
     '../_base_/models/depict_vit-b16.py',
-    '../_base_/datasets/cityscapes_768x768.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
+    '../_base_/datasets/cityscapes_768x768.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_80k.py'
 ]
 crop_size = (768, 768)
 model = dict(

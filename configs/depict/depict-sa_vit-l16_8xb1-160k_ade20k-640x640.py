@@ -13,7 +13,8 @@ model = dict(
     # The release slides ADE20K windows without overlap (stride = window).
     test_cfg=dict(crop_size=crop_size, stride=(640, 640)))
 
-# The release's test protocol at 640: resize to (2560, 640) (keep ratio), enlarge
+# The release's test protocol at 640: resize to (2560, 640) (keep ratio),
+# enlarge
 # an image whose shorter side is below the 640 window to 640 (the release
 # never pads a window), then slide; multi-scale ratios scale (2560, 640).
 test_pipeline = [

@@ -4,4 +4,5 @@ model = dict(
         depth=101,
         init_cfg=dict(type='Pretrained',
                       checkpoint='torchvision://resnet101')))
-load_from = 'work_dirs/detr-box_r101_8xb2-150e_cityscapes-panoptic/epoch_150.pth'
+load_from = ('work_dirs/detr-box_r101_8xb2-150e_cityscapes-panoptic/'
+             'epoch_150.pth')

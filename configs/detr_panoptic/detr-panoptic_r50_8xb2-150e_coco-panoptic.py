@@ -13,8 +13,9 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(
         type='RandomChoice',
-        transforms=[[dict(type='RandomChoiceResize', scales=scales,
-                          keep_ratio=True)],
+        transforms=[[
+            dict(type='RandomChoiceResize', scales=scales, keep_ratio=True)
+        ],
                     [
                         dict(
                             type='RandomChoiceResize',

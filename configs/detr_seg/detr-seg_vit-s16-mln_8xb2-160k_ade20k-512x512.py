@@ -1,6 +1,7 @@
 # DETR's panoptic head as a semantic decode head, swapped into the Mask2Former
 # ViT-S config: same backbone, ViTPyramidNeck, data and recipe; only
-# decode_head differs (as in depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py).
+# decode_head differs (as in
+# depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py).
 _base_ = '../mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
 model = dict(
     decode_head=dict(

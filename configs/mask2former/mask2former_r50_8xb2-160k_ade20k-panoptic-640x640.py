@@ -1,6 +1,7 @@
 # Mask2Former R50 on ADE20K-panoptic (100 things, 50 stuff): the COCO-panoptic
 # model with the paper's ADE20K schedule (160k iterations, batch 16, poly LR,
-# 640 crops, shorter side 640 at test). Data: `ade20k_panoptic_{train,val}.json`
+# 640 crops, shorter side 640 at test). Data:
+# `ade20k_panoptic_{train,val}.json`
 # from tools/dataset_converters/ade20k_panoptic.py.
 _base_ = './mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'
 

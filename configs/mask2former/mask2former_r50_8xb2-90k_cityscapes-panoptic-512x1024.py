@@ -1,5 +1,6 @@
-# Mask2Former R50 on Cityscapes-panoptic (8 things, 11 stuff): the COCO-panoptic
-# model with the paper's Cityscapes schedule (90k iterations, batch 16, poly LR,
+# Mask2Former R50 on Cityscapes-panoptic (8 things, 11 stuff): the
+# COCO-panoptic model with the paper's Cityscapes schedule (90k iterations,
+# batch 16, poly LR,
 # 512x1024 crops, whole 1024x2048 images at test). Data: cityscapesscripts'
 # `gtFine/cityscapes_panoptic_{train,val}.json` (see
 # tools/dataset_converters/cityscapes_panoptic.py).
@@ -22,8 +23,8 @@ model = dict(
     ]),
     # The release trains the ResNet's BatchNorm on Cityscapes (SyncBN; COCO
     # and ADE20K keep it frozen).
-    backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True),
-                  norm_eval=False),
+    backbone=dict(
+        norm_cfg=dict(type='SyncBN', requires_grad=True), norm_eval=False),
     panoptic_head=dict(
         num_things_classes=num_things_classes,
         num_stuff_classes=num_stuff_classes,

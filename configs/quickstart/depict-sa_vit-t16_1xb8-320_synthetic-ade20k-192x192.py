@@ -49,7 +49,8 @@ test_dataloader = val_dataloader
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01),
+    optimizer=dict(
+        type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01),
     paramwise_cfg=dict(custom_keys=dict(cls_emb=dict(decay_mult=0.0))))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, begin=0, end=40, by_epoch=False),

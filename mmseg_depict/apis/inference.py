@@ -113,8 +113,10 @@ def load_fitting_checkpoint(model: torch.nn.Module, checkpoint: str) -> dict:
     loaded = _load_checkpoint(checkpoint, map_location='cpu')
     state = loaded.get('state_dict', loaded)
     meta = loaded.get('meta') or {}
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = {
+        k[7:] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
     expected = model.state_dict()
     shared = [k for k in state if k in expected]
     if not shared:
@@ -125,8 +127,8 @@ def load_fitting_checkpoint(model: torch.nn.Module, checkpoint: str) -> dict:
     mismatched = [(k, tuple(state[k].shape), tuple(expected[k].shape))
                   for k in shared if state[k].shape != expected[k].shape]
     num_classes = model_num_classes(model)
-    trained_classes = len((meta.get('dataset_meta') or {}).get('classes')
-                          or []) or None
+    trained_classes = len(
+        (meta.get('dataset_meta') or {}).get('classes') or []) or None
     if mismatched or None not in (trained_classes, num_classes) and \
             trained_classes != num_classes:
         classes = ''

@@ -176,11 +176,11 @@ def export_onnx(segmentor: nn.Module,
         dynamic_shapes = {'image': {0: auto, 2: auto, 3: auto}}
     folder = osp.dirname(osp.abspath(out_file))
     os.makedirs(folder, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix='.onnx-export-') as tmp:
+    with tempfile.TemporaryDirectory(
+            dir=folder, prefix='.onnx-export-') as tmp:
         partial = osp.join(tmp, osp.basename(out_file))
-        outputs = ['seg_logits'] if output == 'head' else [
-            'seg_logits', 'seg_map'
-        ]
+        outputs = ['seg_logits'
+                   ] if output == 'head' else ['seg_logits', 'seg_map']
         names = dict(input_names=['image'], output_names=outputs)
         with torch.no_grad():
             if torchscript:
@@ -258,7 +258,8 @@ def compare_with_onnxruntime(segmentor: nn.Module,
         max_abs=float(logits.abs().max()))
 
 
-def random_weights_segmentor(config, device: str = 'cpu',
+def random_weights_segmentor(config,
+                             device: str = 'cpu',
                              seed: Optional[int] = 0) -> nn.Module:
     """The config's segmentor with initial (random) weights, in eval mode,
     nothing read from disk (``init_model`` drops ``pretrained`` and the

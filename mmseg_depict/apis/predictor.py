@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 from mmengine.fileio import put_text
 
-from ..engine.atomic_local_backend import write_image
 from ..utils.panoptic_ids import id2rgb, segment_bbox
 from .inference import ConfigLike, build_inferencer
 
@@ -38,8 +37,7 @@ def list_images(source: str) -> List[str]:
     if osp.isdir(source):
         paths = sorted(
             osp.join(folder, name) for folder, _, names in os.walk(source)
-            for name in names
-            if name.lower().endswith(IMAGE_SUFFIXES))
+            for name in names if name.lower().endswith(IMAGE_SUFFIXES))
         if not paths:
             raise FileNotFoundError(
                 f"folder '{source}' holds no image files "
@@ -50,8 +48,9 @@ def list_images(source: str) -> List[str]:
         raise FileNotFoundError(f"input '{source}' does not exist")
     for path in paths:
         if not cv2.haveImageReader(path):
-            raise ValueError(f"'{path}' is not an image OpenCV can decode "
-                             f'(expected e.g. {", ".join(IMAGE_SUFFIXES[:4])})')
+            raise ValueError(
+                f"'{path}' is not an image OpenCV can decode "
+                f'(expected e.g. {", ".join(IMAGE_SUFFIXES[:4])})')
     return paths
 
 
@@ -60,7 +59,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     :meth:`Predictor.from_args` reads them back."""
     parser.add_argument('config', help='config file')
     parser.add_argument(
-        'checkpoint', nargs='?', help='checkpoint file (default: none, the '
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file (default: none, the '
         'initial weights)')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument(
@@ -141,8 +142,8 @@ class Predictor:
             raise ValueError('label maps are for semantic configs; this '
                              'config is panoptic (use the panoptic output)')
         labels = sample.pred_sem_seg.data[0].cpu().numpy()
-        return labels.astype(np.uint8 if len(self.classes) <= 256 else
-                             np.uint16)
+        return labels.astype(
+            np.uint8 if len(self.classes) <= 256 else np.uint16)
 
     def has_segments(self, sample) -> bool:
         """Whether a panoptic prediction has any non-void pixel."""
@@ -174,27 +175,32 @@ class Predictor:
             segment_id = len(segments) + 1
             ids[mask] = segment_id
             segments.append(
-                dict(id=segment_id, category_id=label,
-                     iscrowd=0, area=int(mask.sum()),
-                     bbox=segment_bbox(mask),
-                     isthing=categories[label]['isthing']))
+                dict(
+                    id=segment_id,
+                    category_id=label,
+                    iscrowd=0,
+                    area=int(mask.sum()),
+                    bbox=segment_bbox(mask),
+                    isthing=categories[label]['isthing']))
         return id2rgb(ids), segments
 
     def panoptic_categories(self) -> List[dict]:
         """The ``categories`` list of a COCO panoptic JSON (``id`` = class
         index)."""
-        things = set(self.inferencer.model.dataset_meta.get(
-            'thing_classes', ()))
-        return [dict(id=i, name=name, isthing=int(name in things))
-                for i, name in enumerate(self.classes)]
+        things = set(
+            self.inferencer.model.dataset_meta.get('thing_classes', ()))
+        return [
+            dict(id=i, name=name, isthing=int(name in things))
+            for i, name in enumerate(self.classes)
+        ]
 
 
-def write_panoptic_json(path: str, images: List[dict],
-                        annotations: List[dict],
+def write_panoptic_json(path: str, images: List[dict], annotations: List[dict],
                         categories: List[dict]) -> None:
     """COCO panoptic JSON (``images``, ``annotations``, ``categories``),
     written all-or-nothing."""
     put_text(
         json.dumps(
-            dict(images=images, annotations=annotations,
-                 categories=categories)), path)
+            dict(
+                images=images, annotations=annotations,
+                categories=categories)), path)

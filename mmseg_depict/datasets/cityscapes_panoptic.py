@@ -19,7 +19,10 @@ class _NameOrderedCOCOPanoptic(COCOPanoptic):
                     **kwargs) -> List[int]:
         if not cat_names:
             return super().get_cat_ids(cat_names, *args, **kwargs)
-        by_name = {cat['name']: cat['id'] for cat in self.dataset['categories']}
+        by_name = {
+            cat['name']: cat['id']
+            for cat in self.dataset['categories']
+        }
         missing = [name for name in cat_names if name not in by_name]
         if missing:
             raise KeyError(f'categories {missing} are not in the annotation '
@@ -39,20 +42,21 @@ class CityscapesPanopticDataset(CocoPanopticDataset):
         gtFine/cityscapes_panoptic_{split}/<city>_<seq>_<frame>_gtFine_panoptic.png
 
     The JSON's image ids are strings (``<city>_<seq>_<frame>``) and its
-    category ids Cityscapes label ids; labels here are 0..7 for the things and 8..18 for the stuff. Use
+    category ids Cityscapes label ids; labels here are 0..7 for the things
+    and 8..18 for the stuff. Use
     ``data_prefix=dict(img='leftImg8bit/{split}/',
     seg='gtFine/cityscapes_panoptic_{split}/')``.
     """
     METAINFO = {
-        'classes': ('person', 'rider', 'car', 'truck', 'bus', 'train',
-                    'motorcycle', 'bicycle', 'road', 'sidewalk', 'building',
-                    'wall', 'fence', 'pole', 'traffic light', 'traffic sign',
-                    'vegetation', 'terrain', 'sky'),
+        'classes':
+        ('person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle',
+         'bicycle', 'road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
+         'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky'),
         'thing_classes': ('person', 'rider', 'car', 'truck', 'bus', 'train',
                           'motorcycle', 'bicycle'),
-        'stuff_classes': ('road', 'sidewalk', 'building', 'wall', 'fence',
-                          'pole', 'traffic light', 'traffic sign',
-                          'vegetation', 'terrain', 'sky'),
+        'stuff_classes':
+        ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
+         'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky'),
         # Cityscapes' own label colours.
         'palette': [(220, 20, 60), (255, 0, 0), (0, 0, 142), (0, 0, 70),
                     (0, 60, 100), (0, 80, 100), (0, 0, 230), (119, 11, 32),

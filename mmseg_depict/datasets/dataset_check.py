@@ -36,25 +36,35 @@ class DatasetLayout:
 
 
 LAYOUTS = {
-    'ade20k': DatasetLayout(
-        '.jpg', '.png', tuple(range(151)),  # 0 = other, k = class k
-        dict(train=SplitLayout('images/training', 'annotations/training',
-                               20210),
-             val=SplitLayout('images/validation', 'annotations/validation',
-                             2000)),
+    'ade20k':
+    DatasetLayout(
+        '.jpg',
+        '.png',
+        tuple(range(151)),  # 0 = other, k = class k
+        dict(
+            train=SplitLayout('images/training', 'annotations/training',
+                              20210),
+            val=SplitLayout('images/validation', 'annotations/validation',
+                            2000)),
         'data/ade/ADEChallengeData2016'),
-    'cityscapes': DatasetLayout(
+    'cityscapes':
+    DatasetLayout(
         '_leftImg8bit.png', '_gtFine_labelTrainIds.png',
         tuple(range(19)) + (255, ),
-        dict(train=SplitLayout('leftImg8bit/train', 'gtFine/train', 2975),
-             val=SplitLayout('leftImg8bit/val', 'gtFine/val', 500)),
+        dict(
+            train=SplitLayout('leftImg8bit/train', 'gtFine/train', 2975),
+            val=SplitLayout('leftImg8bit/val', 'gtFine/val', 500)),
         'data/cityscapes'),
-    'pascal_context_59': DatasetLayout(
-        '.jpg', '.png', tuple(range(60)),  # 0 = background
-        dict(train=SplitLayout('JPEGImages', 'SegmentationClassContext', 4996,
-                               'ImageSets/SegmentationContext/train.txt'),
-             val=SplitLayout('JPEGImages', 'SegmentationClassContext', 5104,
-                             'ImageSets/SegmentationContext/val.txt')),
+    'pascal_context_59':
+    DatasetLayout(
+        '.jpg',
+        '.png',
+        tuple(range(60)),  # 0 = background
+        dict(
+            train=SplitLayout('JPEGImages', 'SegmentationClassContext', 4996,
+                              'ImageSets/SegmentationContext/train.txt'),
+            val=SplitLayout('JPEGImages', 'SegmentationClassContext', 5104,
+                            'ImageSets/SegmentationContext/val.txt')),
         'data/VOCdevkit/VOC2010'),
 }
 
@@ -81,7 +91,8 @@ def _stems(folder: str, suffix: str) -> Dict[str, str]:
     return {osp.relpath(p, folder)[:-len(suffix)]: p for p in paths}
 
 
-def check_pair(task: Tuple[str, str, Tuple[int, ...]]) -> List[Tuple[str, str]]:
+def check_pair(
+        task: Tuple[str, str, Tuple[int, ...]]) -> List[Tuple[str, str]]:
     """Problems of one image / label pair, as (kind, message)."""
     image_path, label_path, valid = task
     problems = []
@@ -142,8 +153,9 @@ def check_dataset(root: str,
         label_dir = osp.join(root, where.label_dir)
         missing = [d for d in (image_dir, label_dir) if not osp.isdir(d)]
         if missing:
-            report.add('layout', f"folder '{missing[0]}' not found (expected "
-                       f'{dataset} as under {layout.root_hint})')
+            report.add(
+                'layout', f"folder '{missing[0]}' not found (expected "
+                f'{dataset} as under {layout.root_hint})')
             continue
         images = _stems(image_dir, layout.image_suffix)
         labels = _stems(label_dir, layout.label_suffix)
@@ -158,8 +170,9 @@ def check_dataset(root: str,
             labels = {s: labels.get(s) for s in stems}
             for stem in stems:
                 if images[stem] is None:
-                    report.add('unpaired', f"'{list_path}' names {stem}, "
-                               f"not found in '{image_dir}'")
+                    report.add(
+                        'unpaired', f"'{list_path}' names {stem}, "
+                        f"not found in '{image_dir}'")
         else:
             for stem in sorted(set(labels) - set(images)):
                 report.add('unpaired', f"label '{labels[stem]}' has no image")
@@ -167,11 +180,13 @@ def check_dataset(root: str,
         report.labels = sum(p is not None for p in labels.values())
         for stem in sorted(images):
             if images[stem] is not None and labels.get(stem) is None:
-                report.add('unpaired', f"image '{images[stem]}' has no label "
-                           f'({layout.label_suffix} in {label_dir})')
+                report.add(
+                    'unpaired', f"image '{images[stem]}' has no label "
+                    f'({layout.label_suffix} in {label_dir})')
         if check_counts and report.images != where.official:
-            report.add('count', f'{split}: {report.images} images, the '
-                       f'official {split} split has {where.official}')
+            report.add(
+                'count', f'{split}: {report.images} images, the '
+                f'official {split} split has {where.official}')
         tasks = [(images[s], labels[s], layout.valid) for s in sorted(images)
                  if images[s] is not None and labels.get(s) is not None]
         if not tasks:
@@ -188,15 +203,14 @@ def check_dataset(root: str,
 
 
 #: Summary-table columns: problem kinds, in order.
-PROBLEM_KINDS = ('layout', 'count', 'unpaired', 'unreadable', 'format',
-                 'size', 'values')
+PROBLEM_KINDS = ('layout', 'count', 'unpaired', 'unreadable', 'format', 'size',
+                 'values')
 
 
 def summary_table(reports: List[SplitReport]) -> str:
     """A markdown table, one row per split."""
     header = ['split', 'images', 'labels', 'official'] + list(PROBLEM_KINDS)
-    rows = ['| ' + ' | '.join(header) + ' |',
-            '|' + '---|' * len(header)]
+    rows = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for r in reports:
         cells = [r.split, str(r.images), str(r.labels), str(r.official)]
         cells += [str(r.counts.get(k, 0)) for k in PROBLEM_KINDS]

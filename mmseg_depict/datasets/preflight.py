@@ -33,8 +33,7 @@ def check_config_data(cfg: Config, loader_keys: Iterable[str]) -> None:
             _check_num_classes(cfg, f'{key}.dataset', *found)
 
 
-def _check_dataset(key: str,
-                   ds_cfg: ConfigDict) -> Optional[Tuple[dict, str]]:
+def _check_dataset(key: str, ds_cfg: ConfigDict) -> Optional[Tuple[dict, str]]:
     """Returns the dataset's metainfo and type (the first one's for
     wrappers)."""
     if 'datasets' in ds_cfg:  # ConcatDataset

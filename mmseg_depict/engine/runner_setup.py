@@ -136,8 +136,7 @@ def dump_detection_results(runner: Runner, out: Optional[str]) -> None:
     """mmdet: ``--out`` dumps raw predictions next to the metrics."""
     if out and config_scope(runner.cfg) == 'mmdet':
         from mmdet.evaluation import DumpDetResults
-        runner.test_evaluator.metrics.append(
-            DumpDetResults(out_file_path=out))
+        runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=out))
 
 
 def set_tta(cfg: Config) -> None:

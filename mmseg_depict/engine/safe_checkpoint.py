@@ -26,9 +26,9 @@ def _numpy_globals() -> list:
     """numpy types that pickled arrays and scalars reference."""
     core = getattr(np, '_core', None) or np.core
     dtype_classes = [
-        type(np.dtype(t)) for t in ('bool', 'int8', 'int16', 'int32',
-                                    'int64', 'uint8', 'uint16', 'uint32',
-                                    'uint64', 'float16', 'float32', 'float64')
+        type(np.dtype(t))
+        for t in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+                  'uint32', 'uint64', 'float16', 'float32', 'float64')
     ]
     return [
         core.multiarray._reconstruct, core.multiarray.scalar, np.ndarray,
@@ -92,7 +92,8 @@ def safe_torch_load(f, map_location=None):
         try:
             return torch.load(f, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as err:
-            reason = ', '.join(_offending_globals(f)) or _weights_only_reason(err)
+            reason = ', '.join(
+                _offending_globals(f)) or _weights_only_reason(err)
     name = f if isinstance(f, str) else getattr(f, 'name', '<stream>')
     raise UnsafeCheckpointError(
         f"refusing to load checkpoint '{name}': it needs {reason}, which is "
@@ -122,8 +123,9 @@ def _offending_globals(f) -> List[str]:
     try:
         if zipfile.is_zipfile(f):
             with zipfile.ZipFile(f) as archive:
-                data = archive.read(next(n for n in archive.namelist()
-                                         if n.endswith('data.pkl')))
+                data = archive.read(
+                    next(n for n in archive.namelist()
+                         if n.endswith('data.pkl')))
         else:
             with open(f, 'rb') as stream:
                 data = stream.read()
@@ -141,7 +143,8 @@ def _offending_globals(f) -> List[str]:
                 found.append(f'{strings[-2]}.{strings[-1]}')
             elif isinstance(arg, str):
                 strings.append(arg)
-    except Exception:  # a truncated or legacy multi-pickle file: keep what was read
+    # a truncated or legacy multi-pickle file: keep what was read
+    except Exception:
         pass
     # Protocol 2 spells the builtins module the Python 2 way.
     found = {name.replace('__builtin__.', 'builtins.', 1) for name in found}
@@ -158,8 +161,7 @@ def load_from_local(filename: str,
     return safe_torch_load(filename, map_location=map_location)
 
 
-@CheckpointLoader.register_scheme(
-    prefixes=('http://', 'https://'), force=True)
+@CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), force=True)
 def load_from_http(filename: str,
                    map_location: Optional[Union[str, Callable]] = None,
                    model_dir: Optional[str] = None,

@@ -37,27 +37,34 @@ class PanopticFolders:
         self.categories = gt['categories']
         index_of_id = {c['id']: i for i, c in enumerate(self.categories)}
         if pred.get('categories'):
-            index_of_name = {c['name']: i
-                             for i, c in enumerate(self.categories)}
-            unknown = [c['name'] for c in pred['categories']
-                       if c['name'] not in index_of_name]
+            index_of_name = {
+                c['name']: i
+                for i, c in enumerate(self.categories)
+            }
+            unknown = [
+                c['name'] for c in pred['categories']
+                if c['name'] not in index_of_name
+            ]
             if unknown:
                 raise ValueError(f'{pred_json}: categories {unknown[:5]} are '
                                  f'not in {gt_json}')
-            self.pred_index = {c['id']: index_of_name[c['name']]
-                               for c in pred['categories']}
+            self.pred_index = {
+                c['id']: index_of_name[c['name']]
+                for c in pred['categories']
+            }
         else:
             self.pred_index = index_of_id
         self.gt_index = index_of_id
         predictions = {a['image_id']: a for a in pred['annotations']}
-        missing = [a['image_id'] for a in gt['annotations']
-                   if a['image_id'] not in predictions]
+        missing = [
+            a['image_id'] for a in gt['annotations']
+            if a['image_id'] not in predictions
+        ]
         if missing:
             raise ValueError(f'{pred_json} has no prediction for images '
                              f'{missing[:5]} ({len(missing)} in all)')
-        self.pairs: List[Tuple[dict, dict]] = [
-            (a, predictions[a['image_id']]) for a in gt['annotations']
-        ]
+        self.pairs: List[Tuple[dict, dict]] = [(a, predictions[a['image_id']])
+                                               for a in gt['annotations']]
 
     @property
     def isthing(self) -> List[bool]:
@@ -92,5 +99,8 @@ class PanopticFolders:
         """Dataset PQ counts, reading images in ``nproc`` processes
         (``progress`` as :func:`pq_dataset_stats` takes it)."""
         return pq_dataset_stats(
-            range(len(self.pairs)), self.load, len(self.categories), nproc,
+            range(len(self.pairs)),
+            self.load,
+            len(self.categories),
+            nproc,
             progress=progress)

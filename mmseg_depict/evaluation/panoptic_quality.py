@@ -12,8 +12,7 @@ negatives are then array operations over segments, never over pixels again.
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
-from typing import (Callable, Dict, Iterable, Mapping, Optional, Sequence,
-                    Tuple)
+from typing import Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -66,10 +65,14 @@ class PQStats:
             sq = np.where(self.tp > 0, self.iou / np.maximum(self.tp, 1), 0.0)
             rq = np.where(present, self.tp / denominator, 0.0)
         isthing = np.asarray(isthing, bool)
-        groups = {'All': present, 'Things': present & isthing,
-                  'Stuff': present & ~isthing}
+        groups = {
+            'All': present,
+            'Things': present & isthing,
+            'Stuff': present & ~isthing
+        }
         result = {
-            name: dict(
+            name:
+            dict(
                 pq=float(pq[mask].mean()) if mask.any() else 0.0,
                 sq=float(sq[mask].mean()) if mask.any() else 0.0,
                 rq=float(rq[mask].mean()) if mask.any() else 0.0,
@@ -77,9 +80,14 @@ class PQStats:
             for name, mask in groups.items()
         }
         result['per_class'] = {
-            int(c): dict(pq=float(pq[c]), sq=float(sq[c]), rq=float(rq[c]),
-                         tp=int(self.tp[c]), fp=int(self.fp[c]),
-                         fn=int(self.fn[c]))
+            int(c):
+            dict(
+                pq=float(pq[c]),
+                sq=float(sq[c]),
+                rq=float(rq[c]),
+                tp=int(self.tp[c]),
+                fp=int(self.fp[c]),
+                fn=int(self.fn[c]))
             for c in np.flatnonzero(present)
         }
         return result
@@ -140,10 +148,9 @@ def _undeclared_ids(ids: np.ndarray, keys: np.ndarray, what: str) -> str:
             'its segments_info')
 
 
-def pq_image_stats(gt_ids: np.ndarray,
-                   gt_segments: Mapping[int, Tuple[int, bool]],
-                   pred_ids: np.ndarray,
-                   pred_segments: Mapping[int, int],
+def pq_image_stats(gt_ids: np.ndarray, gt_segments: Mapping[int, Tuple[int,
+                                                                       bool]],
+                   pred_ids: np.ndarray, pred_segments: Mapping[int, int],
                    num_categories: int) -> PQStats:
     """PQ counts of one image.
 
@@ -192,7 +199,8 @@ def pq_image_stats(gt_ids: np.ndarray,
     stats = PQStats(num_categories)
     stats.tp = np.bincount(gt_cat[g_match], minlength=num_categories)
     stats.iou = np.bincount(
-        gt_cat[g_match], weights=iou[g_match, p_match],
+        gt_cat[g_match],
+        weights=iou[g_match, p_match],
         minlength=num_categories)
     gt_unmatched = np.ones(n_gt, bool)
     gt_unmatched[g_match] = False
@@ -218,13 +226,13 @@ def _count_in_worker(num_categories: int, item) -> PQStats:
     return pq_image_stats(*_worker_load(item), num_categories)
 
 
-def pq_dataset_stats(items: Iterable,
-                     load: Callable,
-                     num_categories: int,
-                     nproc: int = 1,
-                     chunksize: int = 8,
-                     progress: Optional[Callable[[int], None]] = None
-                     ) -> PQStats:
+def pq_dataset_stats(
+        items: Iterable,
+        load: Callable,
+        num_categories: int,
+        nproc: int = 1,
+        chunksize: int = 8,
+        progress: Optional[Callable[[int], None]] = None) -> PQStats:
     """Sum the PQ counts of every image.
 
     Args:

@@ -18,7 +18,9 @@ import numpy as np
 AREAS = ('intersect', 'union', 'pred', 'label')
 
 
-def pair_label_files(gt_dir: str, pred_dir: str, gt_suffix: str = '.png',
+def pair_label_files(gt_dir: str,
+                     pred_dir: str,
+                     gt_suffix: str = '.png',
                      pred_suffix: str = '.png') -> List[Tuple[str, str]]:
     """(label, prediction) paths paired by their path below the folder,
     without the suffix. Every label needs a prediction."""
@@ -94,17 +96,16 @@ def image_areas(task: Tuple[str, str], num_classes: int, ignore_index: int,
     intersect = np.diag(joint)
     area_label, area_pred = joint.sum(1), joint.sum(0)
     return np.stack(
-        [intersect, area_label + area_pred - intersect, area_pred,
-         area_label])
+        [intersect, area_label + area_pred - intersect, area_pred, area_label])
 
 
-def dataset_areas(pairs: List[Tuple[str, str]],
-                  num_classes: int,
-                  ignore_index: int = 255,
-                  reduce_zero_label: bool = False,
-                  nproc: int = 1,
-                  progress: Optional[Callable[[int], None]] = None
-                  ) -> np.ndarray:
+def dataset_areas(
+        pairs: List[Tuple[str, str]],
+        num_classes: int,
+        ignore_index: int = 255,
+        reduce_zero_label: bool = False,
+        nproc: int = 1,
+        progress: Optional[Callable[[int], None]] = None) -> np.ndarray:
     """(4, K) int64 areas summed over ``pairs``, read in ``nproc``
     processes (``progress(done)`` after each pair)."""
     count = partial(

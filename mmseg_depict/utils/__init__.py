@@ -3,6 +3,5 @@ from .panoptic_ids import id2rgb, read_panoptic_ids, rgb2id, segment_bbox
 
 __all__ = [
     'count_multiply_adds', 'flop_analyzer', 'id2rgb', 'read_panoptic_ids',
-    'rgb2id', 'sdpa_flop_jit',
-    'segment_bbox'
+    'rgb2id', 'sdpa_flop_jit', 'segment_bbox'
 ]

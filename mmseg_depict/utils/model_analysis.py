@@ -29,9 +29,14 @@ def data_samples(scope: str, shape: Tuple[int, int]) -> list:
     structures = import_module(f'{scope}.structures')
     sample_type = getattr(structures, 'SegDataSample', None) or \
         structures.DetDataSample
-    return [sample_type(metainfo=dict(
-        batch_input_shape=shape, img_shape=shape, pad_shape=shape,
-        ori_shape=shape))]
+    return [
+        sample_type(
+            metainfo=dict(
+                batch_input_shape=shape,
+                img_shape=shape,
+                pad_shape=shape,
+                ori_shape=shape))
+    ]
 
 
 class HeadForward(nn.Module):

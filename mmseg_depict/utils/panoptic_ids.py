@@ -13,8 +13,13 @@ except ImportError:  # pragma: no cover - it is in requirements.txt
     pyspng = None
 
 #: PNG colour types (IHDR byte 25); RGB (truecolour) and palette hold ids.
-_COLOUR_TYPE_NAMES = {0: 'grayscale', 2: 'RGB', 3: 'palette',
-                      4: 'grayscale + alpha', 6: 'RGBA'}
+_COLOUR_TYPE_NAMES = {
+    0: 'grayscale',
+    2: 'RGB',
+    3: 'palette',
+    4: 'grayscale + alpha',
+    6: 'RGBA'
+}
 _RGB_COLOUR_TYPES = (2, 3)
 
 
@@ -68,8 +73,8 @@ def read_panoptic_ids(path: str) -> np.ndarray:
             raise FileNotFoundError(f"panoptic PNG '{path}' not found or not "
                                     'an image')
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
-            found = (f'{bgr.shape[2]} channels' if bgr.ndim == 3 else
-                     'one channel') + f' of {bgr.dtype}'
+            found = (f'{bgr.shape[2]} channels'
+                     if bgr.ndim == 3 else 'one channel') + f' of {bgr.dtype}'
             raise ValueError(f"panoptic PNG '{path}' has {found}; expected "
                              '8-bit RGB (COCO-panoptic ids)')
         if not little:
@@ -89,5 +94,9 @@ def id2rgb(ids: np.ndarray) -> np.ndarray:
 def segment_bbox(mask: np.ndarray) -> list:
     """COCO ``[x, y, width, height]`` box of a non-empty (H, W) bool mask."""
     ys, xs = np.nonzero(mask)
-    return [int(xs.min()), int(ys.min()),
-            int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
+    return [
+        int(xs.min()),
+        int(ys.min()),
+        int(xs.max() - xs.min() + 1),
+        int(ys.max() - ys.min() + 1)
+    ]

@@ -38,11 +38,14 @@ def build_inputs(args, device):
         memory=randn(b, 256, h // 32, w // 32),
         memory_mask=None,
         feature=randn(b, 256, h // 32, w // 32),
-        fpn_feats=[randn(b, c, h // s, w // s)
-                   for c, s in ((1024, 16), (512, 8), (256, 4))])
+        fpn_feats=[
+            randn(b, c, h // s, w // s)
+            for c, s in ((1024, 16), (512, 8), (256, 4))
+        ])
     image = torch.arange(b).repeat_interleave(args.targets).to(device)
-    query = torch.cat([torch.randperm(q, generator=g)[:args.targets]
-                       for _ in range(b)]).to(device)
+    query = torch.cat([
+        torch.randperm(q, generator=g)[:args.targets] for _ in range(b)
+    ]).to(device)
     gt_masks = (randn(b * args.targets, h, w) > 0.5)
     return inputs, image, query, gt_masks
 
@@ -50,8 +53,8 @@ def build_inputs(args, device):
 def step_fn(head, inputs, image, query, gt_masks):
 
     def forward():
-        masks = head.mask_logits(**inputs, image_index=image,
-                                 query_index=query)
+        masks = head.mask_logits(
+            **inputs, image_index=image, query_index=query)
         losses = head.loss_masks(masks, gt_masks)
         return losses['loss_mask_focal'] + losses['loss_mask_dice']
 
@@ -87,9 +90,12 @@ def main(argv=None):
     torch.manual_seed(0)
     heads = {}
     for name, lean in (('lean', True), ('all queries', False)):
-        head = MODELS.build(dict(type='DETRPanopticHead',
-                                 num_things_classes=80, num_stuff_classes=53,
-                                 lean=lean)).to(device)
+        head = MODELS.build(
+            dict(
+                type='DETRPanopticHead',
+                num_things_classes=80,
+                num_stuff_classes=53,
+                lean=lean)).to(device)
         if heads:
             head.load_state_dict(next(iter(heads.values())).state_dict())
         heads[name] = head.train()
@@ -103,8 +109,10 @@ def main(argv=None):
     ms = median_ms(timed, args.warmup, args.repeats)
     rows = []
     for name, (forward, step) in fns.items():
-        row = dict(path=name, step_ms=ms[name],
-                   saved_for_backward_mb=saved_for_backward_mb(forward))
+        row = dict(
+            path=name,
+            step_ms=ms[name],
+            saved_for_backward_mb=saved_for_backward_mb(forward))
         if device.type == 'cuda':
             row['peak_cuda_mb'] = peak_cuda_mb(step)
         rows.append(row)
@@ -126,13 +134,16 @@ def main(argv=None):
         saved_memory=lean['saved_for_backward_mb'] /
         full['saved_for_backward_mb'])
     if 'peak_cuda_mb' in lean:
-        ratios['peak_cuda_memory'] = lean['peak_cuda_mb'] / full['peak_cuda_mb']
+        ratios[
+            'peak_cuda_memory'] = lean['peak_cuda_mb'] / full['peak_cuda_mb']
     print('lean / all: ' + ', '.join(f'{k} {v:.2f}x'
                                      for k, v in ratios.items()))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(args=vars(args), rows=rows, ratios=ratios,
-                           losses=losses), f, indent=2)
+            json.dump(
+                dict(args=vars(args), rows=rows, ratios=ratios, losses=losses),
+                f,
+                indent=2)
 
 
 if __name__ == '__main__':

@@ -39,6 +39,7 @@ INPUT_SIDE = {'t': 512, 's': 512, 'b': 512, 'l': 640}
 
 def plain_subspace_attention(self, x, query=None):
     """The paper's formulas with explicit matmul + softmax (reference)."""
+
     def subspaces(t):
         return (t @ self.proj.T).reshape(t.shape[0], t.shape[1],
                                          self.num_heads,
@@ -46,8 +47,8 @@ def plain_subspace_attention(self, x, query=None):
 
     w = subspaces(self.norm(x))
     q = w if query is None else subspaces(query)
-    attn = torch.softmax(q @ w.transpose(-1, -2) / math.sqrt(self.head_dims),
-                         dim=-1)
+    attn = torch.softmax(
+        q @ w.transpose(-1, -2) / math.sqrt(self.head_dims), dim=-1)
     out = (attn @ w).permute(0, 2, 1, 3).flatten(2)
     return (x if query is None else query) + self.step_size * (out @ self.proj)
 
@@ -62,11 +63,14 @@ def plain_formulas(head: DEPICTHead) -> DEPICTHead:
 def build_heads(width: int, num_classes: int) -> dict:
     sa = DEPICTHead(in_channels=width, num_classes=num_classes, mode='sa')
     return {
-        'DEPICT-SA': sa,
-        'DEPICT-CA': DEPICTHead(
-            in_channels=width, num_classes=num_classes, mode='ca'),
-        'DEPICT-SA plain': plain_formulas(sa),
-        'Segmenter': SegmenterMaskTransformerHead(
+        'DEPICT-SA':
+        sa,
+        'DEPICT-CA':
+        DEPICTHead(in_channels=width, num_classes=num_classes, mode='ca'),
+        'DEPICT-SA plain':
+        plain_formulas(sa),
+        'Segmenter':
+        SegmenterMaskTransformerHead(
             in_channels=width,
             channels=width,
             num_classes=num_classes,
@@ -77,10 +81,17 @@ def build_heads(width: int, num_classes: int) -> dict:
     }
 
 
-def depict_hand_count(mode: str, width: int, tokens: int, classes: int,
-                      layers=3, heads=3, dim_head=100, cross_dim_head=50,
+def depict_hand_count(mode: str,
+                      width: int,
+                      tokens: int,
+                      classes: int,
+                      layers=3,
+                      heads=3,
+                      dim_head=100,
+                      cross_dim_head=50,
                       cross_layers=3) -> int:
     """Multiply-adds of the matmuls of one DEPICT head forward (batch 1)."""
+
     def layer(n_kv, n_q, m):
         hm = heads * m
         proj = n_kv * width * hm + (n_q * width * hm if n_q != n_kv else 0)
@@ -102,15 +113,19 @@ def matmul_gflops(warmup: int, repeats: int, n: int = 2048) -> float:
 
 
 def _forward_fn(head, feat):
+
     def forward():
         with torch.no_grad():
             head([feat])
+
     return forward
 
 
 def _train_step_fn(head, feat):
+
     def train_step():
         head([feat.requires_grad_(True)]).sum().backward()
+
     return train_step
 
 
@@ -130,8 +145,9 @@ def benchmark(size, batch, classes, args, matmul_rate):
     for name, head in heads.items():
         macs = count_multiply_adds(head, ([feat[:1]], )) * batch
         mode = HEAD_MODES[name]
-        hand = (depict_hand_count(mode, width, tokens_side**2, classes) *
-                batch if mode else None)
+        hand = (
+            depict_hand_count(mode, width, tokens_side**2, classes) *
+            batch if mode else None)
         rows.append(
             dict(
                 size=size,
@@ -149,31 +165,34 @@ def benchmark(size, batch, classes, args, matmul_rate):
                     lambda: head([feat.requires_grad_(True)]))))
     segmenter = next(r for r in rows if r['head'] == 'Segmenter')
     for row in rows:
-        row['forward_vs_segmenter'] = row['forward_ms'] / segmenter['forward_ms']
+        row['forward_vs_segmenter'] = row['forward_ms'] / segmenter[
+            'forward_ms']
         print(format_row(row), flush=True)
     return rows
 
 
-HEADER = ('| ViT | head | batch | params (M) | GFLOPs | hand GFLOPs | '
-          'fwd ms | fwd / Segmenter | fwd+bwd ms | % matmul rate | '
-          'saved for bwd (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|')
+HEADER = (
+    '| ViT | head | batch | params (M) | GFLOPs | hand GFLOPs | '
+    'fwd ms | fwd / Segmenter | fwd+bwd ms | % matmul rate | '
+    'saved for bwd (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|')
 
 
 def format_row(r: dict) -> str:
     hand = f"{r['hand_gflops']:.2f}" if r['hand_gflops'] else '-'
     ratio = (f"{r['forward_vs_segmenter']:.2f}"
              if 'forward_vs_segmenter' in r else '')
-    return (f"| {r['size'].upper()} ({r['input']}) | {r['head']} | "
-            f"{r['batch']} | {r['params_m']:.3f} | {r['gflops']:.2f} | {hand} | "
-            f"{r['forward_ms']:.1f} | {ratio} | {r['train_step_ms']:.1f} | "
-            f"{100 * r['forward_share_of_matmul']:.0f} | "
-            f"{r['saved_for_backward_mb']:.0f} |")
+    return (
+        f"| {r['size'].upper()} ({r['input']}) | {r['head']} | "
+        f"{r['batch']} | {r['params_m']:.3f} | {r['gflops']:.2f} | {hand} | "
+        f"{r['forward_ms']:.1f} | {ratio} | {r['train_step_ms']:.1f} | "
+        f"{100 * r['forward_share_of_matmul']:.0f} | "
+        f"{r['saved_for_backward_mb']:.0f} |")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--sizes', nargs='+', default=list(WIDTHS),
-                        choices=list(WIDTHS))
+    parser.add_argument(
+        '--sizes', nargs='+', default=list(WIDTHS), choices=list(WIDTHS))
     parser.add_argument('--batches', nargs='+', type=int, default=[1, 8])
     parser.add_argument('--num-classes', type=int, default=150)
     parser.add_argument('--threads', type=int, default=2)
@@ -201,8 +220,14 @@ def main(argv=None):
         print(format_row(row))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(threads=args.threads, matmul_gflops=rate,
-                       torch=torch.__version__, rows=rows), f, indent=1)
+        json.dump(
+            dict(
+                threads=args.threads,
+                matmul_gflops=rate,
+                torch=torch.__version__,
+                rows=rows),
+            f,
+            indent=1)
     print(f'\nwritten {args.out}')
 
 

@@ -75,8 +75,9 @@ def main(argv=None):
     shape = tuple(args.shape)
     print(f'batch 1, {shape[0]}x{shape[1]}, {args.threads} threads, median of '
           f'{args.repeats} (PyTorch {torch.__version__})\n')
-    header = ('| config | graph output | PyTorch eager (ms) | onnxruntime (ms) '
-              '| ratio | max abs logit diff | argmax agreement |')
+    header = (
+        '| config | graph output | PyTorch eager (ms) | onnxruntime (ms) '
+        '| ratio | max abs logit diff | argmax agreement |')
     rows = [header, '|---|---|---:|---:|---:|---:|---:|']
     for config in args.configs:
         model = random_weights_segmentor(config)

@@ -59,8 +59,9 @@ def panoptic_pair(seed: int, shape):
         pred[pred == seg] = 0  # missed segments
     pred[rng.integers(0, h // 2):, :rng.integers(1, w // 4)] = 9999
     pred_segments = {
-        int(i): (segments[i][0] if i in segments and rng.random() < 0.9 else
-                 int(rng.integers(NUM_CATEGORIES)))
+        int(i):
+        (segments[i][0] if i in segments and rng.random() < 0.9 else int(
+            rng.integers(NUM_CATEGORIES)))
         for i in np.unique(pred) if i != 0
     }
     return gt, segments, pred, pred_segments
@@ -74,19 +75,28 @@ def id2rgb(ids: np.ndarray) -> np.ndarray:
 def write_folders(root: str, num_images: int, shape) -> tuple:
     """Ground-truth and prediction folders + JSONs; returns the four paths
     in the order both tools take them."""
-    paths = [osp.join(root, 'gt.json'), osp.join(root, 'gt'),
-             osp.join(root, 'pred.json'), osp.join(root, 'pred')]
+    paths = [
+        osp.join(root, 'gt.json'),
+        osp.join(root, 'gt'),
+        osp.join(root, 'pred.json'),
+        osp.join(root, 'pred')
+    ]
     os.makedirs(paths[1])
     os.makedirs(paths[3])
-    categories = [dict(id=c, name=f'class{c}', isthing=int(c < NUM_THINGS))
-                  for c in range(NUM_CATEGORIES)]
+    categories = [
+        dict(id=c, name=f'class{c}', isthing=int(c < NUM_THINGS))
+        for c in range(NUM_CATEGORIES)
+    ]
     gt_anns, pred_anns, images = [], [], []
     for i in range(num_images):
         gt, segments, pred, pred_segments = panoptic_pair(i, shape)
         rng = np.random.default_rng(10_000 + i)
         ids = sorted(set(segments) | set(pred_segments))
-        code = dict(zip(ids, rng.choice(np.arange(1, 1 << 24), len(ids),
-                                        replace=False).tolist()))
+        code = dict(
+            zip(
+                ids,
+                rng.choice(np.arange(1, 1 << 24), len(ids),
+                           replace=False).tolist()))
         lut = np.zeros(max(ids) + 1, np.int64)
         lut[list(code)] = list(code.values())
         name = f'{i:06d}.png'
@@ -95,17 +105,31 @@ def write_folders(root: str, num_images: int, shape) -> tuple:
         Image.fromarray(id2rgb(lut[gt])).save(osp.join(paths[1], name))
         Image.fromarray(id2rgb(lut[pred])).save(osp.join(paths[3], name))
         areas = dict(zip(*np.unique(gt, return_counts=True)))
-        images.append(dict(id=i, file_name=name, height=shape[0],
-                           width=shape[1]))
-        gt_anns.append(dict(image_id=i, file_name=name, segments_info=[
-            dict(id=code[k], category_id=c, iscrowd=int(crowd),
-                 area=int(areas[k])) for k, (c, crowd) in segments.items()]))
-        pred_anns.append(dict(image_id=i, file_name=name, segments_info=[
-            dict(id=code[k], category_id=c)
-            for k, c in pred_segments.items()]))
+        images.append(
+            dict(id=i, file_name=name, height=shape[0], width=shape[1]))
+        gt_anns.append(
+            dict(
+                image_id=i,
+                file_name=name,
+                segments_info=[
+                    dict(
+                        id=code[k],
+                        category_id=c,
+                        iscrowd=int(crowd),
+                        area=int(areas[k]))
+                    for k, (c, crowd) in segments.items()
+                ]))
+        pred_anns.append(
+            dict(
+                image_id=i,
+                file_name=name,
+                segments_info=[
+                    dict(id=code[k], category_id=c)
+                    for k, c in pred_segments.items()
+                ]))
     with open(paths[0], 'w') as f:
-        json.dump(dict(images=images, annotations=gt_anns,
-                       categories=categories), f)
+        json.dump(
+            dict(images=images, annotations=gt_anns, categories=categories), f)
     with open(paths[2], 'w') as f:
         json.dump(dict(annotations=pred_anns), f)
     return paths
@@ -127,7 +151,8 @@ def main(argv=None):
     parser.add_argument('--nproc', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument(
-        '--keep', help='write the folders here and keep them (default: a '
+        '--keep',
+        help='write the folders here and keep them (default: a '
         'temporary folder)')
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,12 +166,14 @@ def main(argv=None):
         tools = {
             'panoptic_quality.py (ours)': [
                 sys.executable, 'tools/analysis_tools/panoptic_quality.py',
-                *paths, '--nproc', str(args.nproc), '--out', metrics_file
+                *paths, '--nproc',
+                str(args.nproc), '--out', metrics_file
             ],
             "panopticapi's method": [
                 sys.executable,
                 'tools/analysis_tools/panoptic_quality_baseline.py', *paths,
-                '--nproc', str(args.nproc)
+                '--nproc',
+                str(args.nproc)
             ],
         }
         times = {name: [] for name in tools}
@@ -161,8 +188,9 @@ def main(argv=None):
     worst = 0.0
     for group, suffix in (('All', ''), ('Things', '_th'), ('Stuff', '_st')):
         for key in ('pq', 'sq', 'rq'):
-            worst = max(worst, abs(ours[key.upper() + suffix] -
-                                   100 * baseline[group][key]))
+            worst = max(
+                worst,
+                abs(ours[key.upper() + suffix] - 100 * baseline[group][key]))
     if worst > 1e-9:
         raise SystemExit(f'PQ differs: ours {ours}, baseline {baseline}')
     medians = {name: float(np.median(t)) for name, t in times.items()}
@@ -174,7 +202,8 @@ def main(argv=None):
     for name, seconds in medians.items():
         runs = ', '.join(f'{t:.2f}' for t in times[name])
         print(f'| {name} | {seconds:.2f} | {runs} | {base / seconds:.2f}x |')
-    memory = re.search(r'peak memory: .*', outputs['panoptic_quality.py (ours)'])
+    memory = re.search(r'peak memory: .*',
+                       outputs['panoptic_quality.py (ours)'])
     if memory:
         print(f'\n{memory.group(0)}')
 

@@ -31,23 +31,28 @@ MMSEG_CONFIGS = osp.join(
 
 #: name -> (backbone, config)
 MODELS = {
-    'DEPICT-SA': ('ViT-S/16',
-                  'configs/depict/depict-sa_vit-s16_8xb1-160k_ade20k-512x512.py'),
-    'DEPICT-CA': ('ViT-S/16',
-                  'configs/depict/depict-ca_vit-s16_8xb1-160k_ade20k-512x512.py'),
-    'Segmenter': ('ViT-S/16', osp.join(
-        MMSEG_CONFIGS, 'segmenter',
-        'segmenter_vit-s_mask_8xb1-160k_ade20k-512x512.py')),
-    'Mask2Former (ViT)': (
-        'ViT-S/16 + pyramid',
-        'configs/mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'),
-    'DETR-panoptic (ViT)': (
-        'ViT-S/16 + pyramid',
-        'configs/detr_seg/detr-seg_vit-s16-mln_8xb2-160k_ade20k-512x512.py'),
-    'Mask2Former (R50)': (
-        'ResNet-50', 'configs/mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py'),
-    'DETR-panoptic (R50)': (
-        'ResNet-50', 'configs/detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py'),
+    'DEPICT-SA':
+    ('ViT-S/16',
+     'configs/depict/depict-sa_vit-s16_8xb1-160k_ade20k-512x512.py'),
+    'DEPICT-CA':
+    ('ViT-S/16',
+     'configs/depict/depict-ca_vit-s16_8xb1-160k_ade20k-512x512.py'),
+    'Segmenter':
+    ('ViT-S/16',
+     osp.join(MMSEG_CONFIGS, 'segmenter',
+              'segmenter_vit-s_mask_8xb1-160k_ade20k-512x512.py')),
+    'Mask2Former (ViT)':
+    ('ViT-S/16 + pyramid',
+     'configs/mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
+     ),
+    'DETR-panoptic (ViT)':
+    ('ViT-S/16 + pyramid',
+     'configs/detr_seg/detr-seg_vit-s16-mln_8xb2-160k_ade20k-512x512.py'),
+    'Mask2Former (R50)':
+    ('ResNet-50',
+     'configs/mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py'),
+    'DETR-panoptic (R50)':
+    ('ResNet-50', 'configs/detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py'),
 }
 
 
@@ -56,15 +61,20 @@ def random_samples(batch, shape, num_classes, seed=0):
     g = torch.Generator().manual_seed(seed)
     samples = []
     for _ in range(batch):
-        coarse = torch.randint(0, num_classes, (1, shape[0] // 64 + 1,
-                                                shape[1] // 64 + 1),
-                               generator=g)
+        coarse = torch.randint(
+            0,
+            num_classes, (1, shape[0] // 64 + 1, shape[1] // 64 + 1),
+            generator=g)
         labels = coarse.repeat_interleave(64, 1).repeat_interleave(
             64, 2)[:, :shape[0], :shape[1]]
-        samples.append(SegDataSample(
-            gt_sem_seg=PixelData(data=labels),
-            metainfo=dict(img_shape=shape, pad_shape=shape, ori_shape=shape,
-                          batch_input_shape=shape)))
+        samples.append(
+            SegDataSample(
+                gt_sem_seg=PixelData(data=labels),
+                metainfo=dict(
+                    img_shape=shape,
+                    pad_shape=shape,
+                    ori_shape=shape,
+                    batch_input_shape=shape)))
     return samples
 
 
@@ -78,11 +88,14 @@ def measure(name, backbone, config, args, device):
     model.to(device)
     num_classes = cfg.model.decode_head.num_classes
     img = torch.randn(1, 3, *args.shape, device=device)
-    metas = [s.metainfo for s in random_samples(1, tuple(args.shape),
-                                                num_classes)]
+    metas = [
+        s.metainfo for s in random_samples(1, tuple(args.shape), num_classes)
+    ]
     batch = torch.randn(args.train_batch, 3, *args.shape, device=device)
-    samples = [s.to(device) for s in random_samples(
-        args.train_batch, tuple(args.shape), num_classes)]
+    samples = [
+        s.to(device) for s in random_samples(args.train_batch, tuple(
+            args.shape), num_classes)
+    ]
     sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
 
     def infer():
@@ -98,13 +111,18 @@ def measure(name, backbone, config, args, device):
         sum(v for k, v in losses.items() if 'loss' in k).backward()
         sync()
 
-    ms = median_ms(dict(infer=infer, train=train_step), args.warmup,
-                   args.repeats)
+    ms = median_ms(
+        dict(infer=infer, train=train_step), args.warmup, args.repeats)
     return dict(
-        head=name, backbone=backbone, config=config,
-        params_m=count_params(model), head_params_m=count_params(head),
-        gflops=2 * model_macs / 1e9, head_gflops=2 * head_macs / 1e9,
-        latency_ms=ms['infer'], train_step_ms=ms['train'])
+        head=name,
+        backbone=backbone,
+        config=config,
+        params_m=count_params(model),
+        head_params_m=count_params(head),
+        gflops=2 * model_macs / 1e9,
+        head_gflops=2 * head_macs / 1e9,
+        latency_ms=ms['infer'],
+        train_step_ms=ms['train'])
 
 
 def main(argv=None):
@@ -118,8 +136,10 @@ def main(argv=None):
     parser.add_argument('--out', help='also write the rows as JSON')
     args = parser.parse_args(argv)
     device = torch.device(args.device)
-    rows = [measure(name, *MODELS[name], args, device)
-            for name in (args.only or MODELS)]
+    rows = [
+        measure(name, *MODELS[name], args, device)
+        for name in (args.only or MODELS)
+    ]
     print(f'ADE20K (150 classes), {args.shape[0]}x{args.shape[1]}, '
           f'{args.device}, {torch.get_num_threads()} threads; training step '
           f'batch {args.train_batch}')

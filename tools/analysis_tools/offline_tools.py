@@ -25,8 +25,8 @@ def import_light(name: str) -> types.ModuleType:
     results by module name, which must not run the real package), so a tool
     that calls this cannot use the rest of mmseg_depict.
     """
-    for init in glob.glob(osp.join(ROOT, PACKAGE, '**', '__init__.py'),
-                          recursive=True):
+    for init in glob.glob(
+            osp.join(ROOT, PACKAGE, '**', '__init__.py'), recursive=True):
         folder = osp.dirname(init)
         package = osp.relpath(folder, ROOT).replace(osp.sep, '.')
         if package not in sys.modules:
@@ -58,8 +58,11 @@ class Progress:
         if done == self.total or now - self.last >= 0.5:
             self.last = now
             end = '\n' if done == self.total else ''
-            print(f'\r{done}/{self.total} images', end=end, file=sys.stderr,
-                  flush=True)
+            print(
+                f'\r{done}/{self.total} images',
+                end=end,
+                file=sys.stderr,
+                flush=True)
 
 
 def tune_for_many_images() -> None:

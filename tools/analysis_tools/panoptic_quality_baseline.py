@@ -46,8 +46,10 @@ def count_chunk(args):
         codes, counts = np.unique(
             gt.astype(np.uint64) * SHIFT + pred.astype(np.uint64),
             return_counts=True)
-        inter = {(int(c // SHIFT), int(c % SHIFT)): int(n)
-                 for c, n in zip(codes, counts)}
+        inter = {
+            (int(c // SHIFT), int(c % SHIFT)): int(n)
+            for c, n in zip(codes, counts)
+        }
         gt_hit, pred_hit = set(), set()
         for (g, p), n in inter.items():
             if g not in gt_segs or p not in pred_segs:
@@ -89,8 +91,9 @@ def main(argv=None):
     with open(args.pred_json) as f:
         preds = {a['image_id']: a for a in json.load(f)['annotations']}
     pairs = [(a, preds[a['image_id']]) for a in gt['annotations']]
-    chunks = [list(c) for c in np.array_split(np.arange(len(pairs)),
-                                              args.nproc)]
+    chunks = [
+        list(c) for c in np.array_split(np.arange(len(pairs)), args.nproc)
+    ]
     tasks = [([pairs[i] for i in c], args.gt_folder, args.pred_folder)
              for c in chunks]
     with Pool(args.nproc) as pool:
@@ -115,8 +118,8 @@ def main(argv=None):
             pq += iou_sum[c] / denominator
             sq += iou_sum[c] / tp[c] if tp[c] else 0
             rq += tp[c] / denominator
-        result[group] = dict(pq=pq / max(n, 1), sq=sq / max(n, 1),
-                             rq=rq / max(n, 1), n=n)
+        result[group] = dict(
+            pq=pq / max(n, 1), sq=sq / max(n, 1), rq=rq / max(n, 1), n=n)
     print(json.dumps(result))
 
 

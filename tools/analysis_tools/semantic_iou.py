@@ -64,10 +64,14 @@ def main(argv=None):
           f"{100 * metrics['mAcc']:.2f} |")
     print(peak_memory_line())
     if args.out:
-        out = {k: (v.tolist() if hasattr(v, 'tolist') else v)
-               for k, v in metrics.items()}
-        out = {k: (None if isinstance(v, float) and v != v else v)
-               for k, v in out.items()}
+        out = {
+            k: (v.tolist() if hasattr(v, 'tolist') else v)
+            for k, v in metrics.items()
+        }
+        out = {
+            k: (None if isinstance(v, float) and v != v else v)
+            for k, v in out.items()
+        }
         with open(args.out, 'w') as f:
             json.dump(dict(out, classes=names, images=len(pairs)), f)
 

@@ -18,7 +18,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('data_root', help='the ADEChallengeData2016 folder')
     parser.add_argument(
-        '--splits', nargs='+', default=['train', 'val'],
+        '--splits',
+        nargs='+',
+        default=['train', 'val'],
         choices=['train', 'val'])
     args = parser.parse_args(argv)
     convert_ade20k_panoptic(args.data_root, args.splits)

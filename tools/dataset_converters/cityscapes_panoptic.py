@@ -16,7 +16,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('data_root', help='the folder holding gtFine/')
     parser.add_argument(
-        '--splits', nargs='+', default=['train', 'val'],
+        '--splits',
+        nargs='+',
+        default=['train', 'val'],
         choices=['train', 'val', 'test'])
     args = parser.parse_args(argv)
     convert_cityscapes_panoptic(args.data_root, args.splits)

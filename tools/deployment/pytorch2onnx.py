@@ -32,7 +32,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='semantic (mmseg) config file')
     parser.add_argument(
-        'checkpoint', nargs='?', help='checkpoint (default: none, random '
+        'checkpoint',
+        nargs='?',
+        help='checkpoint (default: none, random '
         'initial weights, e.g. to check that a config exports)')
     parser.add_argument(
         '--shape',
@@ -83,8 +85,7 @@ def main(argv=None):
           f'{shape[1]}){" (dynamic N, H, W)" if args.dynamic else ""} -> '
           f'{outputs}')
     if not args.no_verify:
-        check = compare_with_onnxruntime(
-            model, out, shape, output=args.output)
+        check = compare_with_onnxruntime(model, out, shape, output=args.output)
         print(f"onnxruntime vs PyTorch (float64): max |logit difference| "
               f"{check['max_abs_diff']:.2e} (PyTorch float32: "
               f"{check['torch_fp32_diff']:.2e}; logits up to "

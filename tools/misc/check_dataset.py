@@ -1,10 +1,12 @@
 """Check a prepared dataset before a long run.
 
-    python tools/misc/check_dataset.py ROOT --dataset ade20k|cityscapes|pascal_context_59
+    python tools/misc/check_dataset.py ROOT \
+        --dataset ade20k|cityscapes|pascal_context_59
         [--skip-counts] [--nproc 8] [--show 20]
 
-ROOT is what the config's ``data_root`` points at (``data/ade/ADEChallengeData2016``,
-``data/cityscapes``, ``data/VOCdevkit/VOC2010``). Per split: the number of images
+ROOT is what the config's ``data_root`` points at
+(``data/ade/ADEChallengeData2016``, ``data/cityscapes``,
+``data/VOCdevkit/VOC2010``). Per split: the number of images
 against the official one (ADE20K 20,210 / 2,000; Cityscapes 2,975 / 500;
 PASCAL-Context 4,996 / 5,104), every image paired with its label map, every
 label map readable, single-channel, of its image's size and with values that

@@ -18,8 +18,10 @@ MANIFEST = 'synthetic_dataset.json'
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('layout', choices=sorted(LAYOUTS))
-    parser.add_argument('data_root', help='the folder a config reads as '
-                        'data_root (e.g. .../ADEChallengeData2016)')
+    parser.add_argument(
+        'data_root',
+        help='the folder a config reads as '
+        'data_root (e.g. .../ADEChallengeData2016)')
     parser.add_argument('--num-train', type=int, default=400)
     parser.add_argument('--num-val', type=int, default=50)
     parser.add_argument(

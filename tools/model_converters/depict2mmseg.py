@@ -50,8 +50,8 @@ def main(argv=None):
     args = parse_args(argv)
     source = safe_torch_load(args.src, map_location='cpu')
     model_state = source.get('model', source)
-    grid = None if args.img_size is None else tuple(
-        s // args.patch_size for s in args.img_size)
+    grid = None if args.img_size is None else tuple(s // args.patch_size
+                                                    for s in args.img_size)
     state_dict, info = convert_depict(model_state, grid)
     stored = info['pos_embed_grid']
     dataset = args.dataset or semantic_dataset_for(info['num_classes'])
@@ -71,13 +71,15 @@ def main(argv=None):
         args.dst)
     backbone = ('DistilledVisionTransformer'
                 if info['distilled'] else 'VisionTransformer')
-    print(f"{args.dst}: DEPICT-{info['mode'].upper()}, {backbone} "
-          f"(embed_dims={info['embed_dims']}, num_layers={info['num_layers']}), "
-          f"{info['decoder_layers']} self + {info['cross_layers']} cross "
-          f"decoder layers, num_classes={info['num_classes']}, pos_embed "
-          f'grid {stored[0]}x{stored[1]} '
-          f'({"as stored" if grid is None else "resized"}) -> img_size {stored[0] * args.patch_size}x'
-          f'{stored[1] * args.patch_size}, classes of {dataset}')
+    print(
+        f"{args.dst}: DEPICT-{info['mode'].upper()}, {backbone} "
+        f"(embed_dims={info['embed_dims']}, num_layers={info['num_layers']}), "
+        f"{info['decoder_layers']} self + {info['cross_layers']} cross "
+        f"decoder layers, num_classes={info['num_classes']}, pos_embed "
+        f'grid {stored[0]}x{stored[1]} '
+        f'({"as stored" if grid is None else "resized"}) -> img_size '
+        f'{stored[0] * args.patch_size}x{stored[1] * args.patch_size}, '
+        f'classes of {dataset}')
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Convert a DETR authors' panoptic checkpoint for our DETR panoptic configs.
 
-    python tools/model_converters/detr2mmdet.py SRC DST [--dataset coco_panoptic]
+    python tools/model_converters/detr2mmdet.py SRC DST \
+        [--dataset coco_panoptic]
 
 SRC holds ``model`` with ``detr.*`` (backbone, transformer, class / box
 heads), ``bbox_attention.*`` and ``mask_head.*``. Use DST with

@@ -1,6 +1,7 @@
 """Convert a timm ViT / DeiT checkpoint into mmseg ViT backbone weights.
 
-    python tools/model_converters/timm_vit2mmseg.py SRC DST [--img-size 512 512]
+    python tools/model_converters/timm_vit2mmseg.py SRC DST \
+        [--img-size 512 512]
 
 The key mapping is mmseg's own (``vit2mmseg.convert_vit``); on top, the
 position embedding can be resized to the training grid and DeiT-distilled
@@ -36,8 +37,9 @@ def main(argv=None):
     source = safe_torch_load(args.src, map_location='cpu')
     for key in ('state_dict', 'model'):
         source = source.get(key, source)
-    grid = (tuple(s // args.patch_size for s in args.img_size)
-            if args.img_size else None)
+    grid = (
+        tuple(s // args.patch_size
+              for s in args.img_size) if args.img_size else None)
     state_dict, info = convert_timm_vit(source, grid)
     save_checkpoint(dict(state_dict=state_dict, meta=info), args.dst)
     print(f'{args.dst}: ViT with embed_dims={info["embed_dims"]}, '

@@ -1,4 +1,5 @@
-# ADE20K panoptic (100 things, 50 stuff; tools/dataset_converters/ade20k_panoptic.py)
+# ADE20K panoptic (100 things, 50 stuff;
+# tools/dataset_converters/ade20k_panoptic.py)
 # for mmdet's runner: random 0.5-2x of shorter side 640, 640 crops, flip.
 _base_ = './coco_panoptic.py'
 dataset_type = 'ADE20KPanopticDataset'

@@ -38,7 +38,9 @@ model = dict(
         num_layers=6,
         layer_cfg=dict(
             self_attn_cfg=dict(
-                embed_dims=embed_dims, num_heads=8, dropout=0.1,
+                embed_dims=embed_dims,
+                num_heads=8,
+                dropout=0.1,
                 batch_first=True),
             ffn_cfg=dict(
                 embed_dims=embed_dims,
@@ -50,10 +52,14 @@ model = dict(
         num_layers=6,
         layer_cfg=dict(
             self_attn_cfg=dict(
-                embed_dims=embed_dims, num_heads=8, dropout=0.1,
+                embed_dims=embed_dims,
+                num_heads=8,
+                dropout=0.1,
                 batch_first=True),
             cross_attn_cfg=dict(
-                embed_dims=embed_dims, num_heads=8, dropout=0.1,
+                embed_dims=embed_dims,
+                num_heads=8,
+                dropout=0.1,
                 batch_first=True),
             ffn_cfg=dict(
                 embed_dims=embed_dims,

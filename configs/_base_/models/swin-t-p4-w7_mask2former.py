@@ -48,11 +48,13 @@ swin_t_custom_keys = {
     'level_embed': dict(lr_mult=1.0, decay_mult=0.0),
 }
 swin_t_custom_keys.update({
-    f'backbone.stages.{stage}.blocks.{block}.norm': swin_t_norm_multi
+    f'backbone.stages.{stage}.blocks.{block}.norm':
+    swin_t_norm_multi
     for stage, num_blocks in enumerate(swin_t_depths)
     for block in range(num_blocks)
 })
 swin_t_custom_keys.update({
-    f'backbone.stages.{stage}.downsample.norm': swin_t_norm_multi
+    f'backbone.stages.{stage}.downsample.norm':
+    swin_t_norm_multi
     for stage in range(len(swin_t_depths) - 1)
 })

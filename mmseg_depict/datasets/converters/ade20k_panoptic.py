@@ -33,10 +33,16 @@ from ...utils.panoptic_ids import id2rgb, segment_bbox
 #: mmseg's ADE150 names whose panoptic name differs in more than the
 #: synonyms after the first comma.
 _PANOPTIC_NAME = {
-    'bed ': 'bed', 'windowpane': 'window', 'bathtub': 'tub',
-    'railing': 'rail', 'streetlight': 'street lamp',
-    'television receiver': 'tv', 'apparel': 'clothes',
-    'swimming pool': 'pool', 'waterfall': 'falls', 'ashcan': 'trash can'
+    'bed ': 'bed',
+    'windowpane': 'window',
+    'bathtub': 'tub',
+    'railing': 'rail',
+    'streetlight': 'street lamp',
+    'television receiver': 'tv',
+    'apparel': 'clothes',
+    'swimming pool': 'pool',
+    'waterfall': 'falls',
+    'ashcan': 'trash can'
 }
 
 
@@ -116,7 +122,8 @@ def panoptic_ids(semantic: np.ndarray, instance_rgb: np.ndarray,
         if len(found) != 1 or int(found[0]) not in mapping:
             raise ValueError(
                 f'{source}: instance {instance} has instance categories '
-                f'{found.tolist()}; expected one listed in categoryMapping.txt')
+                f'{found.tolist()}; expected one listed in categoryMapping.txt'
+            )
         label = ADE150_TO_PANOPTIC[mapping[int(found[0])] - 1]
         seg_id = (label + 1) * 1000 + int(instance)
         ids[mask] = seg_id
@@ -124,8 +131,8 @@ def panoptic_ids(semantic: np.ndarray, instance_rgb: np.ndarray,
     return ids, labels
 
 
-def convert_ade20k_panoptic(data_root: str,
-                            splits: Sequence[str] = ('train', 'val')) -> None:
+def convert_ade20k_panoptic(
+    data_root: str, splits: Sequence[str] = ('train', 'val')) -> None:
     """Write the panoptic JSON and PNGs of ``splits`` under ``data_root``.
 
     Args:
@@ -135,8 +142,11 @@ def convert_ade20k_panoptic(data_root: str,
     mapping = read_category_mapping(osp.join(data_root, 'categoryMapping.txt'))
     meta = ADE20KPanopticDataset.METAINFO
     categories = [
-        dict(id=i, name=name, isthing=int(i < NUM_THINGS),
-             color=list(meta['palette'][i]))
+        dict(
+            id=i,
+            name=name,
+            isthing=int(i < NUM_THINGS),
+            color=list(meta['palette'][i]))
         for i, name in enumerate(meta['classes'])
     ]
     folders = dict(train='training', val='validation')
@@ -145,7 +155,8 @@ def convert_ade20k_panoptic(data_root: str,
             glob.glob(osp.join(data_root, 'images', folders[split], '*.jpg')))
         if not images:
             raise FileNotFoundError(
-                f'no images in {osp.join(data_root, "images", folders[split])}')
+                f'no images in {osp.join(data_root, "images", folders[split])}'
+            )
         out_dir = osp.join(data_root, f'ade20k_panoptic_{split}')
         os.makedirs(out_dir, exist_ok=True)
         image_infos, annotations = [], []
@@ -156,25 +167,39 @@ def convert_ade20k_panoptic(data_root: str,
                          stem + '.png'), cv2.IMREAD_UNCHANGED)
             instance_path = osp.join(data_root, 'annotations_instance',
                                      folders[split], stem + '.png')
-            instance_rgb = _read_png(instance_path, cv2.IMREAD_COLOR)[..., ::-1]
+            instance_rgb = _read_png(instance_path,
+                                     cv2.IMREAD_COLOR)[..., ::-1]
             ids, labels = panoptic_ids(semantic, instance_rgb, mapping,
                                        instance_path)
-            cv2.imwrite(osp.join(out_dir, stem + '.png'), id2rgb(ids)[..., ::-1])
+            cv2.imwrite(
+                osp.join(out_dir, stem + '.png'),
+                id2rgb(ids)[..., ::-1])
             segments = []
             for seg_id in sorted(labels):
                 mask = ids == seg_id
                 if mask.any():  # stuff fully covered by things has no pixels
                     segments.append(
-                        dict(id=seg_id, category_id=labels[seg_id],
-                             area=int(mask.sum()), bbox=segment_bbox(mask),
-                             iscrowd=0))
+                        dict(
+                            id=seg_id,
+                            category_id=labels[seg_id],
+                            area=int(mask.sum()),
+                            bbox=segment_bbox(mask),
+                            iscrowd=0))
             image_infos.append(
-                dict(id=stem, file_name=stem + '.jpg',
-                     height=int(ids.shape[0]), width=int(ids.shape[1])))
+                dict(
+                    id=stem,
+                    file_name=stem + '.jpg',
+                    height=int(ids.shape[0]),
+                    width=int(ids.shape[1])))
             annotations.append(
-                dict(image_id=stem, file_name=stem + '.png',
-                     segments_info=segments))
+                dict(
+                    image_id=stem,
+                    file_name=stem + '.png',
+                    segments_info=segments))
         with open(osp.join(data_root, f'ade20k_panoptic_{split}.json'),
                   'w') as f:
-            json.dump(dict(images=image_infos, annotations=annotations,
-                           categories=categories), f)
+            json.dump(
+                dict(
+                    images=image_infos,
+                    annotations=annotations,
+                    categories=categories), f)

@@ -6,9 +6,8 @@ from typing import Sequence
 from cityscapesscripts.preparation.createPanopticImgs import convert2panoptic
 
 
-def convert_cityscapes_panoptic(data_root: str,
-                                splits: Sequence[str] = ('train', 'val')
-                                ) -> None:
+def convert_cityscapes_panoptic(
+    data_root: str, splits: Sequence[str] = ('train', 'val')) -> None:
     """Write ``gtFine/cityscapes_panoptic_{split}.json`` and the PNG folder
     ``gtFine/cityscapes_panoptic_{split}/`` from the
     ``gtFine/{split}/<city>/*_gtFine_instanceIds.png`` files.

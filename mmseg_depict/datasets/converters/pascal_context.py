@@ -32,12 +32,12 @@ from ...engine.atomic_local_backend import write_image
 
 #: The 59 category ids of PASCAL-Context-59 in ``trainval_merged.json``;
 #: label k (1..59) is the k-th smallest, 0 is background.
-CONTEXT59_CATEGORY_IDS = (2, 9, 18, 19, 22, 23, 25, 31, 33, 34, 44, 45, 46,
-                          59, 65, 68, 72, 80, 85, 98, 104, 105, 113, 115,
-                          144, 158, 159, 162, 187, 189, 207, 220, 232, 258,
-                          259, 260, 284, 295, 296, 308, 324, 326, 347, 349,
-                          354, 355, 360, 366, 368, 397, 415, 416, 420, 424,
-                          427, 440, 445, 454, 458)
+CONTEXT59_CATEGORY_IDS = (2, 9, 18, 19, 22, 23, 25, 31, 33, 34, 44, 45, 46, 59,
+                          65, 68, 72, 80, 85, 98, 104, 105, 113, 115, 144, 158,
+                          159, 162, 187, 189, 207, 220, 232, 258, 259, 260,
+                          284, 295, 296, 308, 324, 326, 347, 349, 354, 355,
+                          360, 366, 368, 397, 415, 416, 420, 424, 427, 440,
+                          445, 454, 458)
 #: Official split sizes.
 SPLIT_SIZES = {'train': 4996, 'val': 5104}
 
@@ -200,5 +200,5 @@ def official_count_note(counts: Dict[str, int]) -> Optional[str]:
     if not off:
         return None
     return ('split sizes ' + ', '.join(f'{s} {n}' for s, n in off.items()) +
-            ' differ from the official ' +
-            ', '.join(f'{s} {SPLIT_SIZES[s]}' for s in off))
+            ' differ from the official ' + ', '.join(f'{s} {SPLIT_SIZES[s]}'
+                                                     for s in off))

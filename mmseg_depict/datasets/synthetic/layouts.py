@@ -17,9 +17,9 @@ from mmdet.datasets import CocoPanopticDataset
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
 
+from ...utils.panoptic_ids import id2rgb, segment_bbox
 from ..converters import (ADE150_TO_PANOPTIC, convert_ade20k_panoptic,
                           convert_cityscapes_panoptic)
-from ...utils.panoptic_ids import id2rgb, segment_bbox
 from .scenes import SCENE_CLASSES, render_scene
 
 #: Dataset class names of the scene classes, per layout.
@@ -59,8 +59,11 @@ def _scenes(seed: int, split: int, count: int, size: Tuple[int, int]):
         yield i, render_scene(np.random.default_rng([seed, split, i]), *size)
 
 
-def make_ade20k(data_root: str, num_train: int, num_val: int,
-                size: Tuple[int, int] = (256, 256), seed: int = 0,
+def make_ade20k(data_root: str,
+                num_train: int,
+                num_val: int,
+                size: Tuple[int, int] = (256, 256),
+                seed: int = 0,
                 instances: bool = False) -> str:
     """ADEChallengeData2016 layout: ``images/{training,validation}/*.jpg``,
     ``annotations/.../*.png`` with 0 = other and class k stored as k + 1.
@@ -75,8 +78,9 @@ def make_ade20k(data_root: str, num_train: int, num_val: int,
     """
     table = _value_table(ADE20KDataset.METAINFO['classes'], {}, 1, 0)
     # Instance categories 1..100 are the ADE150 thing classes in order.
-    thing_values = [k for k in range(1, 151)
-                    if ADE150_TO_PANOPTIC[k - 1] < 100]
+    thing_values = [
+        k for k in range(1, 151) if ADE150_TO_PANOPTIC[k - 1] < 100
+    ]
     for split, (folder, tag, count) in enumerate(
         (('training', 'train', num_train), ('validation', 'val', num_val))):
         for i, (image, label) in _scenes(seed, split, count, size):
@@ -87,9 +91,10 @@ def make_ade20k(data_root: str, num_train: int, num_val: int,
                 image, table[label])
             if instances:
                 rgb = _ade20k_instance_map(
-                    np.random.default_rng([seed, split, i, 1]), label,
-                    {c: thing_values.index(table[c]) + 1
-                     for c in _THING_SCENE_CLASSES})
+                    np.random.default_rng([seed, split, i, 1]), label, {
+                        c: thing_values.index(table[c]) + 1
+                        for c in _THING_SCENE_CLASSES
+                    })
                 _write_png(
                     osp.join(data_root, 'annotations_instance', folder,
                              name + '.png'), rgb[..., ::-1])
@@ -116,7 +121,9 @@ def _ade20k_instance_map(rng: np.random.Generator, label: np.ndarray,
     return rgb
 
 
-def make_ade20k_panoptic(data_root: str, num_train: int, num_val: int,
+def make_ade20k_panoptic(data_root: str,
+                         num_train: int,
+                         num_val: int,
                          size: Tuple[int, int] = (256, 256),
                          seed: int = 0) -> str:
     """ADE20K with instance annotations, converted to COCO panoptic
@@ -130,9 +137,12 @@ def make_ade20k_panoptic(data_root: str, num_train: int, num_val: int,
     return data_root
 
 
-def make_cityscapes(data_root: str, num_train: int, num_val: int,
+def make_cityscapes(data_root: str,
+                    num_train: int,
+                    num_val: int,
                     size: Tuple[int, int] = (256, 512),
-                    seed: int = 0, instances: bool = False) -> str:
+                    seed: int = 0,
+                    instances: bool = False) -> str:
     """Cityscapes layout: ``leftImg8bit/{train,val}/<city>/*_leftImg8bit.png``
     and ``gtFine/.../*_gtFine_labelTrainIds.png`` (train ids, 255 = ignore).
 
@@ -165,8 +175,8 @@ def make_cityscapes(data_root: str, num_train: int, num_val: int,
                     label_id = label_ids[s['category_id']]
                     thing = s['category_id'] in _THING_SCENE_CLASSES
                     instance_ids[ids == s['id']] = (
-                        label_id * 1000 + k if thing and not s['iscrowd']
-                        else label_id)
+                        label_id * 1000 +
+                        k if thing and not s['iscrowd'] else label_id)
                 _write_png(gt_stem + '_gtFine_instanceIds.png', instance_ids)
     return data_root
 
@@ -176,7 +186,9 @@ def _cityscapes_label_ids() -> List[int]:
     return [name2label[_CITYSCAPES_NAMES.get(n, n)].id for n in SCENE_CLASSES]
 
 
-def make_cityscapes_panoptic(data_root: str, num_train: int, num_val: int,
+def make_cityscapes_panoptic(data_root: str,
+                             num_train: int,
+                             num_val: int,
                              size: Tuple[int, int] = (256, 512),
                              seed: int = 0) -> str:
     """Cityscapes with instance ids, converted to COCO panoptic
@@ -191,7 +203,9 @@ def make_cityscapes_panoptic(data_root: str, num_train: int, num_val: int,
     return data_root
 
 
-def make_pascal_context(data_root: str, num_train: int, num_val: int,
+def make_pascal_context(data_root: str,
+                        num_train: int,
+                        num_val: int,
                         size: Tuple[int, int] = (240, 320),
                         seed: int = 0) -> str:
     """VOC2010 + PASCAL-Context layout: ``JPEGImages/*.jpg``,
@@ -230,8 +244,9 @@ def _panoptic_segments(rng: np.random.Generator, label: np.ndarray,
         mask = (label == cls).astype(np.uint8)
         if not mask.any():
             continue
-        count, parts = (cv2.connectedComponents(mask, connectivity=8)
-                        if cls in things else (2, mask))
+        count, parts = (
+            cv2.connectedComponents(mask, connectivity=8) if cls in things else
+            (2, mask))
         for k in range(1, count):
             region = parts == k
             # Spread ids over all three PNG channels, as real ones are.
@@ -247,7 +262,9 @@ def _panoptic_segments(rng: np.random.Generator, label: np.ndarray,
     return ids, segments
 
 
-def make_coco_panoptic(data_root: str, num_train: int, num_val: int,
+def make_coco_panoptic(data_root: str,
+                       num_train: int,
+                       num_val: int,
                        size: Tuple[int, int] = (256, 256),
                        seed: int = 0) -> str:
     """COCO panoptic layout: ``{train,val}2017/*.jpg``,
@@ -259,19 +276,29 @@ def make_coco_panoptic(data_root: str, num_train: int, num_val: int,
         str: ``data_root``.
     """
     meta = CocoPanopticDataset.METAINFO
-    names = {'sky': 'sky-other-merged', 'grass': 'grass-merged',
-             'building': 'building-other-merged', 'tree': 'tree-merged'}
-    category_of = [meta['classes'].index(names.get(n, n)) + 1
-                   for n in SCENE_CLASSES]
-    things = [i for i, n in enumerate(SCENE_CLASSES)
-              if names.get(n, n) in meta['thing_classes']]
+    names = {
+        'sky': 'sky-other-merged',
+        'grass': 'grass-merged',
+        'building': 'building-other-merged',
+        'tree': 'tree-merged'
+    }
+    category_of = [
+        meta['classes'].index(names.get(n, n)) + 1 for n in SCENE_CLASSES
+    ]
+    things = [
+        i for i, n in enumerate(SCENE_CLASSES)
+        if names.get(n, n) in meta['thing_classes']
+    ]
     categories = [
-        dict(id=i + 1, name=name, supercategory=name,
-             isthing=int(name in meta['thing_classes']))
+        dict(
+            id=i + 1,
+            name=name,
+            supercategory=name,
+            isthing=int(name in meta['thing_classes']))
         for i, name in enumerate(meta['classes'])
     ]
-    for split, (name, count) in enumerate((('train', num_train),
-                                           ('val', num_val))):
+    for split, (name, count) in enumerate(
+        (('train', num_train), ('val', num_val))):
         images, annotations = [], []
         png_dir = osp.join(data_root, 'annotations', f'panoptic_{name}2017')
         for i, (image, label) in _scenes(seed, split, count, size):
@@ -285,14 +312,25 @@ def make_coco_panoptic(data_root: str, num_train: int, num_val: int,
                 osp.join(data_root, f'{name}2017', stem + '.jpg'),
                 osp.join(png_dir, stem + '.png'), image,
                 id2rgb(ids)[..., ::-1])
-            images.append(dict(id=image_id, file_name=stem + '.jpg',
-                               height=size[0], width=size[1]))
-            annotations.append(dict(image_id=image_id, file_name=stem + '.png',
-                                    segments_info=segments))
-        with open(osp.join(data_root, 'annotations',
-                           f'panoptic_{name}2017.json'), 'w') as f:
-            json.dump(dict(images=images, annotations=annotations,
-                           categories=categories), f)
+            images.append(
+                dict(
+                    id=image_id,
+                    file_name=stem + '.jpg',
+                    height=size[0],
+                    width=size[1]))
+            annotations.append(
+                dict(
+                    image_id=image_id,
+                    file_name=stem + '.png',
+                    segments_info=segments))
+        with open(
+                osp.join(data_root, 'annotations',
+                         f'panoptic_{name}2017.json'), 'w') as f:
+            json.dump(
+                dict(
+                    images=images,
+                    annotations=annotations,
+                    categories=categories), f)
     return data_root
 
 

@@ -18,8 +18,9 @@ UNLABELLED = 255
 
 
 def _jitter(rng: np.random.Generator, rgb, amount: int = 20) -> tuple:
-    return tuple(int(c) for c in np.clip(
-        np.asarray(rgb) + rng.integers(-amount, amount + 1, 3), 0, 255))
+    return tuple(
+        int(c) for c in np.clip(
+            np.asarray(rgb) + rng.integers(-amount, amount + 1, 3), 0, 255))
 
 
 def _paint(image, label, mask, colour, cls) -> None:
@@ -45,11 +46,13 @@ def _draw_ground(rng, image, label, horizon: int) -> Tuple[int, int]:
     # A road: a trapezoid widening towards the viewer.
     centre = int(rng.integers(w // 4, 3 * w // 4))
     half_far, half_near = int(w * 0.06), int(w * rng.uniform(0.3, 0.5))
-    poly = np.array([[centre - half_far, horizon], [centre + half_far, horizon],
-                     [centre + half_near, h], [centre - half_near, h]])
+    poly = np.array([[centre - half_far, horizon],
+                     [centre + half_far, horizon], [centre + half_near, h],
+                     [centre - half_near, h]])
     mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(mask, [poly.astype(np.int32)], 1)
-    _paint(image, label, mask.astype(bool), _jitter(rng, (90, 90, 95), 10), ROAD)
+    _paint(image, label, mask.astype(bool), _jitter(rng, (90, 90, 95), 10),
+           ROAD)
     return centre, half_near
 
 
@@ -76,7 +79,8 @@ def _draw_trees(rng, image, label, horizon: int) -> None:
         r = int(rng.integers(h // 14, h // 7))
         base = horizon + int(rng.integers(0, h // 12))
         mask = np.zeros((h, w), np.uint8)
-        cv2.rectangle(mask, (x - r // 5, base - 2 * r), (x + r // 5, base), 1, -1)
+        cv2.rectangle(mask, (x - r // 5, base - 2 * r), (x + r // 5, base), 1,
+                      -1)
         trunk = mask.astype(bool)
         _paint(image, label, trunk, _jitter(rng, (100, 70, 40), 10), TREE)
         mask[:] = 0
@@ -94,8 +98,8 @@ def _draw_cars(rng, image, label, road: Tuple[int, int], horizon: int) -> None:
         cx = int(rng.integers(max(0, centre - half), min(w, centre + half)))
         cy = int(rng.integers(horizon + ch, h))
         mask = np.zeros((h, w), np.uint8)
-        cv2.rectangle(mask, (cx - cw // 2, cy - ch), (cx + cw // 2, cy - ch // 4),
-                      1, -1)
+        cv2.rectangle(mask, (cx - cw // 2, cy - ch),
+                      (cx + cw // 2, cy - ch // 4), 1, -1)
         body = rng.choice([(200, 30, 30), (30, 60, 200), (230, 200, 40)])
         _paint(image, label, mask.astype(bool), _jitter(rng, body), CAR)
         mask[:] = 0

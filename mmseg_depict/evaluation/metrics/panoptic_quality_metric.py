@@ -56,8 +56,8 @@ class PanopticQualityMetric(BaseMetric):
         ids = read_panoptic_ids(sample['seg_map_path'])
         isthing = self._isthing()
         segments = {
-            int(s['id']): (int(s['category']),
-                           isthing[s['category']] and not s['is_thing'])
+            int(s['id']): (int(s['category']), isthing[s['category']]
+                           and not s['is_thing'])
             for s in sample['segments_info']
         }
         return ids, segments
@@ -70,8 +70,10 @@ class PanopticQualityMetric(BaseMetric):
             labels == pred.get('ignore_index', len(self._classes)))
         # Shift by one so that label 0, instance 0 is not VOID.
         ids = np.where(void, VOID, pan + 1)
-        segments = {int(i): int((i - 1) % INSTANCE_OFFSET)
-                    for i in np.unique(ids) if i != VOID}
+        segments = {
+            int(i): int((i - 1) % INSTANCE_OFFSET)
+            for i in np.unique(ids) if i != VOID
+        }
         return ids, segments
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
@@ -80,9 +82,9 @@ class PanopticQualityMetric(BaseMetric):
             pred_ids, pred_segments = self._prediction(sample)
             stats = pq_image_stats(gt_ids, gt_segments, pred_ids,
                                    pred_segments, len(self._classes))
-            annotation = (self._write_prediction(sample, pred_ids,
-                                                 pred_segments)
-                          if self.output_dir else None)
+            annotation = (
+                self._write_prediction(sample, pred_ids, pred_segments)
+                if self.output_dir else None)
             self.results.append((stats, annotation))
 
     def _write_prediction(self, sample: dict, ids: np.ndarray,
@@ -92,12 +94,15 @@ class PanopticQualityMetric(BaseMetric):
         os.makedirs(folder, exist_ok=True)
         name = osp.splitext(osp.basename(sample['img_path']))[0] + '.png'
         cv2.imwrite(osp.join(folder, name), id2rgb(ids)[..., ::-1])
-        areas = np.bincount(np.searchsorted(sorted(segments), ids[ids > 0]),
-                            minlength=len(segments))
-        info = [dict(id=i, category_id=segments[i], area=int(area))
-                for i, area in zip(sorted(segments), areas)]
-        return dict(image_id=sample.get('img_id'), file_name=name,
-                    segments_info=info)
+        areas = np.bincount(
+            np.searchsorted(sorted(segments), ids[ids > 0]),
+            minlength=len(segments))
+        info = [
+            dict(id=i, category_id=segments[i], area=int(area))
+            for i, area in zip(sorted(segments), areas)
+        ]
+        return dict(
+            image_id=sample.get('img_id'), file_name=name, segments_info=info)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         total = PQStats(len(self._classes))
@@ -105,29 +110,39 @@ class PanopticQualityMetric(BaseMetric):
             total += stats
         summary = total.summary(self._isthing())
         if self.output_dir:
-            categories = [dict(id=i, name=name, isthing=int(thing))
-                          for i, (name, thing) in enumerate(
-                              zip(self._classes, self._isthing()))]
+            categories = [
+                dict(id=i, name=name, isthing=int(thing)) for i, (
+                    name,
+                    thing) in enumerate(zip(self._classes, self._isthing()))
+            ]
             with open(osp.join(self.output_dir, 'panoptic.json'), 'w') as f:
-                json.dump(dict(annotations=[a for _, a in results],
-                               categories=categories), f)
+                json.dump(
+                    dict(
+                        annotations=[a for _, a in results],
+                        categories=categories), f)
         logger = MMLogger.get_current_instance()
-        lines = ['', '| group | PQ | SQ | RQ | categories |', '|---|---|---|---|---|']
+        lines = [
+            '', '| group | PQ | SQ | RQ | categories |',
+            '|---|---|---|---|---|'
+        ]
         for group in ('All', 'Things', 'Stuff'):
             g = summary[group]
             lines.append(f"| {group} | {100 * g['pq']:.2f} | "
                          f"{100 * g['sq']:.2f} | {100 * g['rq']:.2f} | "
                          f"{g['n']} |")
         if self.classwise:
-            lines += ['', '| class | PQ | SQ | RQ | TP | FP | FN |',
-                      '|---|---|---|---|---|---|---|']
+            lines += [
+                '', '| class | PQ | SQ | RQ | TP | FP | FN |',
+                '|---|---|---|---|---|---|---|'
+            ]
             for c, s in summary['per_class'].items():
                 lines.append(f'| {self._classes[c]} | {100 * s["pq"]:.2f} | '
                              f'{100 * s["sq"]:.2f} | {100 * s["rq"]:.2f} | '
                              f'{s["tp"]} | {s["fp"]} | {s["fn"]} |')
         logger.info('\n'.join(lines))
         metrics = {}
-        for group, suffix in (('All', ''), ('Things', '_th'), ('Stuff', '_st')):
+        for group, suffix in (('All', ''), ('Things', '_th'), ('Stuff',
+                                                               '_st')):
             for key in ('pq', 'sq', 'rq'):
                 metrics[key.upper() + suffix] = 100 * summary[group][key]
         return metrics

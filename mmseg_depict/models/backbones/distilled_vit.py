@@ -78,8 +78,8 @@ class DistilledVisionTransformer(VisionTransformer):
         x, hw_shape = self.patch_embed(inputs)
         extra = torch.cat((self.cls_token, self.dist_token),
                           dim=1).expand(batch, -1, -1)
-        x = self._pos_embeding(torch.cat((extra, x), dim=1), hw_shape,
-                               self.pos_embed)
+        x = self._pos_embeding(
+            torch.cat((extra, x), dim=1), hw_shape, self.pos_embed)
         if self.pre_norm:
             x = self.pre_ln(x)
         outs = []
@@ -90,6 +90,6 @@ class DistilledVisionTransformer(VisionTransformer):
             if i in self.out_indices:
                 patches = x[:, self.num_extra_tokens:]
                 outs.append(
-                    patches.reshape(batch, *hw_shape, -1).permute(0, 3, 1,
-                                                                   2).contiguous())
+                    patches.reshape(batch, *hw_shape,
+                                    -1).permute(0, 3, 1, 2).contiguous())
         return tuple(outs)

@@ -64,7 +64,9 @@ class DEPICTHead(BaseDecodeHead):
             warnings.warn(
                 'DEPICTHead: `dropout_ratio` is deprecated, use '
                 '`attn_drop_rate` (it is the dropout on the attention '
-                'weights)', FutureWarning, stacklevel=2)
+                'weights)',
+                FutureWarning,
+                stacklevel=2)
             attn_drop_rate = dropout_ratio
         if mode not in self.MODES:
             raise ValueError(f'DEPICTHead: unknown mode {mode!r}; valid modes '

@@ -17,13 +17,16 @@ from ..utils.panoptic_targets import class_segments, segment_targets
 
 def _detr_layer(cross_attention: bool, embed_dims: int = 256) -> dict:
     """A DETR transformer layer: 8 heads, FFN 2048, dropout 0.1."""
-    attention = dict(embed_dims=embed_dims, num_heads=8, dropout=0.1,
-                     batch_first=True)
+    attention = dict(
+        embed_dims=embed_dims, num_heads=8, dropout=0.1, batch_first=True)
     layer = dict(
         self_attn_cfg=attention,
-        ffn_cfg=dict(embed_dims=embed_dims, feedforward_channels=2048,
-                     num_fcs=2, ffn_drop=0.1,
-                     act_cfg=dict(type='ReLU', inplace=True)))
+        ffn_cfg=dict(
+            embed_dims=embed_dims,
+            feedforward_channels=2048,
+            num_fcs=2,
+            ffn_drop=0.1,
+            act_cfg=dict(type='ReLU', inplace=True)))
     if cross_attention:
         layer['cross_attn_cfg'] = attention
     return layer
@@ -31,8 +34,8 @@ def _detr_layer(cross_attention: bool, embed_dims: int = 256) -> dict:
 
 #: DETR's published settings, used where a config gives none.
 DETR_ENCODER = dict(num_layers=6, layer_cfg=_detr_layer(False))
-DETR_DECODER = dict(num_layers=6, layer_cfg=_detr_layer(True),
-                    return_intermediate=True)
+DETR_DECODER = dict(
+    num_layers=6, layer_cfg=_detr_layer(True), return_intermediate=True)
 
 
 @MODELS.register_module()
@@ -82,8 +85,9 @@ class DETRSegHead(BaseDecodeHead):
                  **kwargs) -> None:
         # No conv_seg to initialise: the weights are set in init_weights.
         kwargs.setdefault('init_cfg', None)
-        kwargs.setdefault('loss_decode', dict(
-            type='CrossEntropyLoss', loss_weight=0.0))  # unused: DETR's own
+        kwargs.setdefault('loss_decode',
+                          dict(type='CrossEntropyLoss',
+                               loss_weight=0.0))  # unused: DETR's own
         super().__init__(
             in_channels=list(in_channels),
             channels=embed_dims,
@@ -106,8 +110,12 @@ class DETRSegHead(BaseDecodeHead):
         # The DETR head and everything it builds are mmdet modules.
         with DefaultScope.overwrite_default_scope('mmdet'):
             self.detr = MMDET_MODELS.build(
-                dict(detr_head, type='DETRPanopticHead', num_things_classes=0,
-                     num_stuff_classes=num_classes, embed_dims=embed_dims))
+                dict(
+                    detr_head,
+                    type='DETRPanopticHead',
+                    num_things_classes=0,
+                    num_stuff_classes=num_classes,
+                    embed_dims=embed_dims))
 
     def init_weights(self) -> None:
         """The DETR head initialises itself (as a child module, once);
@@ -126,12 +134,16 @@ class DETRSegHead(BaseDecodeHead):
         pos = self.positional_encoding(None, input=feature)
         tokens = feature.flatten(2).transpose(1, 2)
         pos = pos.flatten(2).transpose(1, 2)
-        memory = self.encoder(query=tokens, query_pos=pos,
-                              key_padding_mask=None)
+        memory = self.encoder(
+            query=tokens, query_pos=pos, key_padding_mask=None)
         query_pos = self.query_embedding.weight[None].expand(b, -1, -1)
         hidden_states = self.decoder(
-            query=torch.zeros_like(query_pos), key=memory, value=memory,
-            query_pos=query_pos, key_pos=pos, key_padding_mask=None)
+            query=torch.zeros_like(query_pos),
+            key=memory,
+            value=memory,
+            query_pos=query_pos,
+            key_pos=pos,
+            key_padding_mask=None)
         return dict(
             hidden_states=hidden_states,
             memory=memory.transpose(1, 2).reshape(b, c, h, w),
@@ -171,9 +183,9 @@ class DETRSegHead(BaseDecodeHead):
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
              train_cfg: dict) -> Dict[str, Tensor]:
         head_inputs = self._transformer(inputs)
-        metas = [dict(img_shape=s.metainfo['img_shape'])
-                 for s in batch_data_samples]
+        metas = [
+            dict(img_shape=s.metainfo['img_shape']) for s in batch_data_samples
+        ]
         targets = [self._segment_targets(s) for s in batch_data_samples]
-        return self.detr.loss_by_targets(**head_inputs,
-                                         batch_gt_instances=targets,
-                                         batch_img_metas=metas)
+        return self.detr.loss_by_targets(
+            **head_inputs, batch_gt_instances=targets, batch_img_metas=metas)

@@ -99,8 +99,10 @@ class DETRPanopticHead(DETRHead):
             self.loss_focal = MODELS.build(loss_focal)
             self.loss_dice = MODELS.build(loss_dice)
         self.fusion = MODELS.build(
-            dict(fusion, num_things_classes=num_things_classes,
-                 num_stuff_classes=num_stuff_classes))
+            dict(
+                fusion,
+                num_things_classes=num_things_classes,
+                num_stuff_classes=num_stuff_classes))
 
     # ------------------------------------------------------------- masks
     def mask_logits(self, hidden: Tensor, memory: Tensor,
@@ -125,11 +127,10 @@ class DETRPanopticHead(DETRHead):
             b, q = hidden.shape[:2]
             all_images = torch.arange(b, device=hidden.device)
             attention = self.attention_map(hidden, memory, memory_mask)
-            masks = self.mask_head(feature, attention.flatten(0, 1),
-                                   fpn_feats,
+            masks = self.mask_head(feature, attention.flatten(0, 1), fpn_feats,
                                    all_images.repeat_interleave(q))
             return masks.view(b, q, *masks.shape[-2:])[image_index,
-                                                        query_index]
+                                                       query_index]
         attention = self.attention_map(hidden[image_index, query_index],
                                        memory, memory_mask, image_index)
         return self.mask_head(feature, attention, fpn_feats, image_index)
@@ -140,8 +141,8 @@ class DETRPanopticHead(DETRHead):
         """Hungarian matching of the last layer (class and box costs only),
         as the box losses match it."""
         image_index, query_index, gt_masks = [], [], []
-        for b, (gt, meta) in enumerate(zip(batch_gt_instances,
-                                           batch_img_metas)):
+        for b, (gt,
+                meta) in enumerate(zip(batch_gt_instances, batch_img_metas)):
             img_h, img_w = meta['img_shape']
             factor = bbox_preds.new_tensor([img_w, img_h, img_w, img_h])
             pred = InstanceData(
@@ -171,14 +172,20 @@ class DETRPanopticHead(DETRHead):
         # The full-resolution intermediates (upsampled logits, focal terms)
         # are recomputed in the backward pass instead of being kept: they
         # would outweigh the lean mask head's own activations.
-        focal, dice = checkpoint(self._full_resolution_losses, pred_masks,
-                                 gt_masks, num_segments, use_reentrant=False)
+        focal, dice = checkpoint(
+            self._full_resolution_losses,
+            pred_masks,
+            gt_masks,
+            num_segments,
+            use_reentrant=False)
         return dict(loss_mask_focal=focal, loss_mask_dice=dice)
 
     def _full_resolution_losses(self, pred_masks: Tensor, gt_masks: Tensor,
                                 num_segments: Tensor) -> Tuple[Tensor, Tensor]:
         pred = F.interpolate(
-            pred_masks[:, None], size=gt_masks.shape[-2:], mode='bilinear',
+            pred_masks[:, None],
+            size=gt_masks.shape[-2:],
+            mode='bilinear',
             align_corners=False).flatten(1)
         target = gt_masks.flatten(1).float()
         # Focal: mean over pixels, sum over masks; mmdet's FocalLoss takes
@@ -208,9 +215,9 @@ class DETRPanopticHead(DETRHead):
             panoptic_targets(s, self.num_things_classes, self.num_classes)
             for s in batch_data_samples
         ]
-        return self.loss_by_targets(
-            hidden_states, memory, memory_mask, feature, fpn_feats,
-            batch_gt_instances, [s.metainfo for s in batch_data_samples])
+        return self.loss_by_targets(hidden_states, memory, memory_mask,
+                                    feature, fpn_feats, batch_gt_instances,
+                                    [s.metainfo for s in batch_data_samples])
 
     def loss_by_targets(self, hidden_states: Tensor, memory: Tensor,
                         memory_mask: Optional[Tensor], feature: Tensor,
@@ -221,8 +228,8 @@ class DETRPanopticHead(DETRHead):
         pixels, ``masks`` (N, H, W) bool at the padded input size) and each
         image's meta (``img_shape`` normalises the boxes)."""
         cls_scores, bbox_preds = self(hidden_states)
-        losses = self.loss_by_feat(cls_scores, bbox_preds,
-                                   batch_gt_instances, batch_img_metas)
+        losses = self.loss_by_feat(cls_scores, bbox_preds, batch_gt_instances,
+                                   batch_img_metas)
         if self.with_mask:
             image_index, query_index, gt_masks = self._matched_queries(
                 cls_scores[-1], bbox_preds[-1], batch_gt_instances,
@@ -245,8 +252,7 @@ class DETRPanopticHead(DETRHead):
         box detections (``pred_instances``), one per image."""
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         if not self.with_mask:
-            return super().predict(hidden_states, batch_data_samples,
-                                   rescale)
+            return super().predict(hidden_states, batch_data_samples, rescale)
         cls_scores, _ = self(hidden_states[-1:])
         results = []
         for b, meta in enumerate(batch_img_metas):
@@ -283,6 +289,9 @@ class DETRPanopticHead(DETRHead):
             mode='bilinear',
             align_corners=False)[..., :img_h, :img_w]
         if rescale:
-            logits = F.interpolate(logits, size=meta['ori_shape'],
-                                   mode='bilinear', align_corners=False)
+            logits = F.interpolate(
+                logits,
+                size=meta['ori_shape'],
+                mode='bilinear',
+                align_corners=False)
         return logits[:, 0]

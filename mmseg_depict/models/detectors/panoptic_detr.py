@@ -24,14 +24,17 @@ class PanopticDETR(DETR):
         **kwargs: ``DETR`` arguments.
     """
 
-    def __init__(self, *args, trainable: Optional[Sequence[str]] = None,
+    def __init__(self,
+                 *args,
+                 trainable: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if trainable is not None:
             prefixes = tuple(trainable)
             names = [n for n, _ in self.named_parameters()]
-            unknown = [p for p in prefixes
-                       if not any(n.startswith(p) for n in names)]
+            unknown = [
+                p for p in prefixes if not any(n.startswith(p) for n in names)
+            ]
             if unknown:
                 raise ValueError(f'trainable: no parameters start with '
                                  f'{unknown}')
@@ -48,7 +51,8 @@ class PanopticDETR(DETR):
         feats = self.backbone(batch_inputs)
         return tuple(feats[:-1]) + tuple(self.neck(feats[-1:]))
 
-    def forward_transformer(self, img_feats: Tuple[Tensor, ...],
+    def forward_transformer(self,
+                            img_feats: Tuple[Tensor, ...],
                             batch_data_samples: SampleList = None) -> Dict:
         encoder_inputs, decoder_inputs = self.pre_transformer(
             img_feats, batch_data_samples)
@@ -60,8 +64,8 @@ class PanopticDETR(DETR):
         b, c, h, w = feature.shape
         padding = encoder_inputs['feat_mask']
         head_inputs.update(
-            memory=encoder_outputs['memory'].permute(0, 2, 1).reshape(
-                b, c, h, w),
+            memory=encoder_outputs['memory'].permute(0, 2,
+                                                     1).reshape(b, c, h, w),
             memory_mask=None if padding is None else padding.view(b, h, w),
             feature=feature,
             fpn_feats=list(img_feats[-2::-1]))
@@ -76,7 +80,8 @@ class PanopticDETR(DETR):
         head_inputs = self.forward_transformer(
             self.extract_feat(batch_inputs), batch_data_samples)
         results = self.bbox_head.predict(
-            **head_inputs, rescale=rescale,
+            **head_inputs,
+            rescale=rescale,
             batch_data_samples=batch_data_samples)
         if not self.bbox_head.with_mask:
             return self.add_pred_to_datasample(batch_data_samples, results)
@@ -84,7 +89,8 @@ class PanopticDETR(DETR):
             sample.pred_panoptic_seg = panoptic
         return batch_data_samples
 
-    def _forward(self, batch_inputs: Tensor,
+    def _forward(self,
+                 batch_inputs: Tensor,
                  batch_data_samples: SampleList = None):
         """Class and box outputs of every decoder layer."""
         head_inputs = self.forward_transformer(

@@ -78,8 +78,8 @@ class MHAttentionMap(BaseModule):
             # k once per image, gathered per query.
             q = q.view(-1, self.num_heads, self.head_dim)
             scores = torch.einsum('qnc,qnchw->qnhw', q, k[image_index])
-            mask = None if padding_mask is None else padding_mask[
-                image_index, None]
+            mask = None if padding_mask is None else padding_mask[image_index,
+                                                                  None]
         if mask is not None:
             scores = scores.masked_fill(mask, float('-inf'))
         start = scores.dim() - 3  # heads, h, w share one softmax

@@ -37,7 +37,8 @@ class SubspaceAttention(BaseModule):
         self.head_dims = head_dims
         self.attn_drop = attn_drop
         self.norm = nn.LayerNorm(embed_dims)
-        self.proj = nn.Parameter(torch.empty(num_heads * head_dims, embed_dims))
+        self.proj = nn.Parameter(
+            torch.empty(num_heads * head_dims, embed_dims))
         self.step_size = nn.Parameter(torch.empty(1))
         self.init_weights()
 

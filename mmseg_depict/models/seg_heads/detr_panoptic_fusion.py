@@ -112,8 +112,7 @@ class DETRPanopticFusion(BaseModule):
             owner = self._owners(mask_logits, scores, keep)
             segment = torch.where(owner >= 0, segment_of[owner.clamp(min=0)],
                                   owner)
-            area = torch.bincount(segment[segment >= 0],
-                                  minlength=len(labels))
+            area = torch.bincount(segment[segment >= 0], minlength=len(labels))
             small = keep & (area[segment_of] <= self.min_area)
             if not small.any() or small.sum() == keep.sum():
                 break

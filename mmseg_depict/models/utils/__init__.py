@@ -1,15 +1,11 @@
 from .ckpt_convert import (UnknownCheckpointLayout, convert_depict,
                            convert_timm_vit, detect_depict_mode,
                            resize_pos_embed)
+from .detr_convert import convert_detr_panoptic
+from .panoptic_targets import class_segments, panoptic_targets, segment_targets
 
 __all__ = [
     'UnknownCheckpointLayout', 'convert_depict', 'convert_timm_vit',
-    'detect_depict_mode', 'resize_pos_embed'
+    'detect_depict_mode', 'resize_pos_embed', 'class_segments',
+    'panoptic_targets', 'segment_targets', 'convert_detr_panoptic'
 ]
-from .panoptic_targets import (class_segments, panoptic_targets,
-                               segment_targets)
-
-__all__ += ['class_segments', 'panoptic_targets', 'segment_targets']
-from .detr_convert import convert_detr_panoptic
-
-__all__ += ['convert_detr_panoptic']

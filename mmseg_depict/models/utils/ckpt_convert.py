@@ -72,9 +72,10 @@ def resize_pos_embed(pos_embed: Tensor, num_extra_tokens: int,
     return torch.cat((extra, patches.flatten(2).transpose(1, 2)), dim=1)
 
 
-def convert_timm_vit(state: Dict[str, Tensor],
-                     grid: Optional[Tuple[int, int]] = None
-                     ) -> Tuple['OrderedDict[str, Tensor]', dict]:
+def convert_timm_vit(
+    state: Dict[str, Tensor],
+    grid: Optional[Tuple[int, int]] = None
+) -> Tuple['OrderedDict[str, Tensor]', dict]:
     """timm ViT / DeiT(-distilled) weights -> mmseg ViT backbone keys.
 
     Args:
@@ -100,7 +101,9 @@ def convert_timm_vit(state: Dict[str, Tensor],
         state['pos_embed'] = resize_pos_embed(state['pos_embed'],
                                               1 + distilled, grid)
     converted = _mmseg_convert_vit()(state)
-    depth = len({k.split('.')[1] for k in converted if k.startswith('layers.')})
+    depth = len(
+        {k.split('.')[1]
+         for k in converted if k.startswith('layers.')})
     info = dict(
         pos_embed_grid=tuple(grid),
         distilled=distilled,
@@ -115,16 +118,19 @@ def detect_depict_mode(keys) -> str:
     for mode, prefixes in _DECODER_LAYOUTS.items():
         if all(any(k.startswith(p) for k in keys) for p in prefixes):
             return mode
-    decoder = sorted({'.'.join(k.split('.')[:2]) for k in keys
-                      if k.startswith('decoder.')})
+    decoder = sorted(
+        {'.'.join(k.split('.')[:2])
+         for k in keys if k.startswith('decoder.')})
     raise UnknownCheckpointLayout(
         'unknown DEPICT decoder layout: expected decoder.net.* (DEPICT-SA) or '
-        f'decoder.snet.* + decoder.cnet.* (DEPICT-CA), found {decoder or "none"}')
+        'decoder.snet.* + decoder.cnet.* (DEPICT-CA), found '
+        f'{decoder or "none"}')
 
 
-def convert_depict(model_state: Dict[str, Tensor],
-                   grid: Optional[Tuple[int, int]] = None
-                   ) -> Tuple['OrderedDict[str, Tensor]', dict]:
+def convert_depict(
+    model_state: Dict[str, Tensor],
+    grid: Optional[Tuple[int, int]] = None
+) -> Tuple['OrderedDict[str, Tensor]', dict]:
     """A DEPICT / Segmenter ``model`` state dict -> our EncoderDecoder keys.
 
     Args:
@@ -140,11 +146,12 @@ def convert_depict(model_state: Dict[str, Tensor],
         UnknownCheckpointLayout: for keys of any other layout.
     """
     mode = detect_depict_mode(model_state)
-    encoder = {k[len('encoder.'):]: v for k, v in model_state.items()
-               if k.startswith('encoder.')}
+    encoder = {
+        k[len('encoder.'):]: v
+        for k, v in model_state.items() if k.startswith('encoder.')
+    }
     backbone, info = convert_timm_vit(encoder, grid)
-    converted = OrderedDict(
-        (f'backbone.{k}', v) for k, v in backbone.items())
+    converted = OrderedDict((f'backbone.{k}', v) for k, v in backbone.items())
     prefixes = dict(_DECODER_COMMON, **_DECODER_LAYOUTS[mode])
     for key, value in model_state.items():
         if key.startswith('encoder.'):
@@ -165,5 +172,6 @@ def convert_depict(model_state: Dict[str, Tensor],
 
 
 def _count_layers(state: dict, prefix: str) -> int:
-    return len({k[len(prefix):].split('.')[0] for k in state
-                if k.startswith(prefix)})
+    return len(
+        {k[len(prefix):].split('.')[0]
+         for k in state if k.startswith(prefix)})

@@ -46,8 +46,8 @@ _RULES: List[Tuple[str, str]] = [
 _COMPILED = [(re.compile(p), r) for p, r in _RULES]
 
 
-def convert_detr_panoptic(source: Dict[str, Tensor]) -> Tuple[OrderedDict,
-                                                            dict]:
+def convert_detr_panoptic(
+        source: Dict[str, Tensor]) -> Tuple[OrderedDict, dict]:
     """Rename a DETR panoptic ``model`` state dict for our modules.
 
     Args:
@@ -82,14 +82,23 @@ def convert_detr_panoptic(source: Dict[str, Tensor]) -> Tuple[OrderedDict,
     if 'bbox_head.mask_head.out_conv.weight' not in converted:
         raise UnknownCheckpointLayout(
             'no mask_head.* keys: not a DETR panoptic checkpoint')
-    layer3 = {k.split('.')[2] for k in converted
-              if k.startswith('backbone.layer3.')}
+    layer3 = {
+        k.split('.')[2]
+        for k in converted if k.startswith('backbone.layer3.')
+    }
     info = dict(
         num_classes=converted['bbox_head.fc_cls.weight'].shape[0],
         num_queries=converted['query_embedding.weight'].shape[0],
-        depth={6: 50, 23: 101}.get(len(layer3)),
-        encoder_layers=len({k.split('.')[2] for k in converted
-                            if k.startswith('encoder.layers.')}),
-        decoder_layers=len({k.split('.')[2] for k in converted
-                            if k.startswith('decoder.layers.')}))
+        depth={
+            6: 50,
+            23: 101
+        }.get(len(layer3)),
+        encoder_layers=len({
+            k.split('.')[2]
+            for k in converted if k.startswith('encoder.layers.')
+        }),
+        decoder_layers=len({
+            k.split('.')[2]
+            for k in converted if k.startswith('decoder.layers.')
+        }))
     return converted, info

@@ -24,8 +24,8 @@ def segment_targets(labels: Tensor, masks: Tensor) -> InstanceData:
     exclusive) from mmdet's ``mask2bbox``; empty masks are dropped."""
     present = masks.flatten(1).any(1)
     labels, masks = labels[present], masks[present]
-    return InstanceData(labels=labels, bboxes=mask2bbox(masks).to(
-        masks.device), masks=masks)
+    return InstanceData(
+        labels=labels, bboxes=mask2bbox(masks).to(masks.device), masks=masks)
 
 
 def panoptic_targets(data_sample, num_things_classes: int,
