@@ -11,7 +11,7 @@ import pytest
 
 from mmseg_depict.datasets.synthetic import (make_ade20k, make_cityscapes,
                                              make_pascal_context)
-from .conftest import run_tool
+from .conftest import load_script, run_tool
 
 MAKERS = {
     'ade20k': make_ade20k,
@@ -20,26 +20,38 @@ MAKERS = {
 }
 
 
-def check(root, dataset, *extra):
-    return run_tool(
-        ['tools/misc/check_dataset.py', root, '--dataset', dataset, *extra],
-        check=False)
+class Result:
+    """What a run printed and its exit status."""
+
+    def __init__(self, returncode, stdout):
+        self.returncode, self.stdout = returncode, stdout
+
+
+def check(root, dataset, *extra, capsys=None):
+    """The tool in this process (its imports are paid once); one test below
+    runs the real command line."""
+    tool = load_script('tools/misc/check_dataset.py')
+    capsys.readouterr()
+    code = tool.main([root, '--dataset', dataset, *extra])
+    return Result(code, capsys.readouterr().out)
 
 
 @pytest.mark.parametrize('dataset', sorted(MAKERS))
-def test_clean_layout_passes_and_counts_are_compared(dataset, tmp_path):
+def test_clean_layout_passes_and_counts_are_compared(dataset, tmp_path,
+                                                     capsys):
     root = MAKERS[dataset](str(tmp_path / dataset), 3, 2, size=(32, 48))
-    proc = check(root, dataset, '--skip-counts')
+    proc = check(root, dataset, '--skip-counts', capsys=capsys)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'no problems found' in proc.stdout
     assert '| train | 3 | 3 |' in proc.stdout
     assert '| val | 2 | 2 |' in proc.stdout
-    proc = check(root, dataset)
+    proc = check(root, dataset, capsys=capsys)
     assert proc.returncode == 1
     assert 'train: 3 images, the official train split has' in proc.stdout
 
 
 def test_damage_is_named(tmp_path):
+    """Through the command line: exit status 1 and the report on stdout."""
     root = make_ade20k(str(tmp_path / 'ade'), 4, 2, size=(32, 48))
     labels = sorted(glob.glob(osp.join(root, 'annotations', 'training', '*')))
     images = sorted(glob.glob(osp.join(root, 'images', 'training', '*')))
@@ -50,7 +62,11 @@ def test_damage_is_named(tmp_path):
     with open(osp.join(root, 'annotations', 'training', 'orphan.png'),
               'wb') as f:
         f.write(b'not a png')
-    proc = check(root, 'ade20k', '--skip-counts')
+    proc = run_tool([
+        'tools/misc/check_dataset.py', root, '--dataset', 'ade20k',
+        '--skip-counts'
+    ],
+                    check=False)
     assert proc.returncode == 1
     out = proc.stdout
     assert f"image '{images[0]}' has no label" in out
@@ -62,12 +78,16 @@ def test_damage_is_named(tmp_path):
     assert '| train | 4 | 4 | 20210 | 0 | 0 | 2 | 0 | 1 | 1 | 1 |' in out
 
 
-def test_wrong_layout_is_named(tmp_path):
+def test_wrong_layout_is_named(tmp_path, capsys):
     root = make_cityscapes(str(tmp_path / 'cs'), 2, 1, size=(32, 64))
-    proc = check(osp.join(root, 'leftImg8bit'), 'cityscapes', '--skip-counts')
+    proc = check(
+        osp.join(root, 'leftImg8bit'),
+        'cityscapes',
+        '--skip-counts',
+        capsys=capsys)
     assert proc.returncode == 1
     assert "folder '" in proc.stdout and 'data/cityscapes' in proc.stdout
     voc = make_pascal_context(str(tmp_path / 'voc'), 2, 1, size=(32, 48))
     os.remove(osp.join(voc, 'ImageSets', 'SegmentationContext', 'val.txt'))
-    proc = check(voc, 'pascal_context_59', '--skip-counts')
+    proc = check(voc, 'pascal_context_59', '--skip-counts', capsys=capsys)
     assert proc.returncode == 1 and 'val.txt\' not found' in proc.stdout
