@@ -40,20 +40,25 @@ def write_pairs(root, n=6, shape=(40, 56), seed=0):
     return gt_dir, pred_dir, pairs
 
 
-def mmseg_metrics(pairs):
+def mmseg_label_maps(pairs):
+    """(label, prediction) int64 tensors of each pair, as mmseg's own
+    LoadAnnotations reads and reduces them."""
     load = LoadAnnotations(reduce_zero_label=True)
+    for paths in pairs:
+        yield tuple(
+            torch.from_numpy(
+                load(
+                    dict(
+                        seg_map_path=path,
+                        reduce_zero_label=True,
+                        seg_fields=[]))['gt_seg_map'].astype(np.int64))
+            for path in paths)
+
+
+def mmseg_metrics(pairs):
     totals = [torch.zeros(K, dtype=torch.float64) for _ in range(4)]
-    for gt_path, pred_path in pairs:
-        gt = load(
-            dict(seg_map_path=gt_path, reduce_zero_label=True,
-                 seg_fields=[]))['gt_seg_map']
-        pred = load(
-            dict(
-                seg_map_path=pred_path, reduce_zero_label=True,
-                seg_fields=[]))['gt_seg_map']
-        areas = IoUMetric.intersect_and_union(
-            torch.from_numpy(pred.astype(np.int64)),
-            torch.from_numpy(gt.astype(np.int64)), K, 255)
+    for gt, pred in mmseg_label_maps(pairs):
+        areas = IoUMetric.intersect_and_union(pred, gt, K, 255)
         for total, area in zip(totals, areas):
             total += area.double()
     return IoUMetric.total_area_to_metrics(*totals, ['mIoU'])
@@ -87,21 +92,11 @@ def test_equals_mmseg_iou_metric(tmp_path):
     # What IoUMetric itself reports (rounded to 2 decimals, in percent).
     metric = IoUMetric()
     metric.dataset_meta = dict(classes=[str(k) for k in range(K)])
-    load = LoadAnnotations(reduce_zero_label=True)
-    for gt_path, pred_path in pairs:
-        gt = load(
-            dict(seg_map_path=gt_path, reduce_zero_label=True,
-                 seg_fields=[]))['gt_seg_map']
-        pred = load(
-            dict(
-                seg_map_path=pred_path, reduce_zero_label=True,
-                seg_fields=[]))['gt_seg_map']
+    for gt, pred in mmseg_label_maps(pairs):
         metric.process({}, [
             dict(
-                pred_sem_seg=dict(
-                    data=torch.from_numpy(pred[None].astype(np.int64))),
-                gt_sem_seg=dict(
-                    data=torch.from_numpy(gt[None].astype(np.int64))))
+                pred_sem_seg=dict(data=pred[None]),
+                gt_sem_seg=dict(data=gt[None]))
         ])
     reported = metric.compute_metrics(metric.results)
     assert reported['mIoU'] == round(100 * ours['mIoU'], 2)
