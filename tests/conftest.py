@@ -6,26 +6,34 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+import traceback
 from typing import List, Tuple
 
+import cv2
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmengine.utils import ManagerMixin
 
 import mmseg_depict  # noqa: F401
 from mmseg_depict.datasets.synthetic import LAYOUTS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-if os.environ.get('PYTEST_XDIST_WORKER'):
-    # Parallel workers (pytest.ini: -n 2) share the cores: one thread each,
-    # for the worker and the tools it starts, instead of oversubscribing.
-    os.environ['OMP_NUM_THREADS'] = '1'
-    torch.set_num_threads(1)
+# One thread for torch and OpenCV in the test process and the tools it
+# starts: the two xdist workers (pytest.ini: -n 2) share the cores, and
+# run_tool forks, where a thread pool the parent had started would be
+# missing in the child and deadlock it.
+os.environ['OMP_NUM_THREADS'] = '1'
+torch.set_num_threads(1)
+cv2.setNumThreads(1)
 CONFIGS = osp.join(ROOT, 'configs')
 
 #: Representative DEPICT config per dataset layout.
@@ -55,13 +63,34 @@ LAYOUT_SIZES = {
 CROP = 64
 
 
+def load_config(path: str) -> Config:
+    """``Config.fromfile`` without yapf formatting of the config's text.
+
+    mmengine reformats the whole text with yapf each time a config is
+    dumped or logged (about 1.5 s a call on this machine, nine calls per
+    in-process train + test); the tests never read that text, and the
+    unformatted dump is the same Python. (``fromfile``'s own
+    ``format_python_code`` flag only reaches lazy-import configs.)
+    """
+    cfg = Config.fromfile(path)
+    return Config(
+        cfg.to_dict(),
+        cfg_text=cfg.text,
+        filename=cfg.filename,
+        env_variables=cfg.env_variables,
+        format_python_code=False)
+
+
 def shrink_config(cfg: Config,
                   data_root: str,
                   max_iters: int = 2,
-                  checkpoint_interval: int = None) -> Config:
+                  checkpoint_interval: int = None,
+                  save_optimizer: bool = False) -> Config:
     """Make a real config cheap to run on a CPU: every image scale and crop
     becomes ``CROP`` sized, a few iterations, no workers, no pretrained
-    weights. Transforms, datasets, head and metrics stay as configured."""
+    weights, checkpoints without optimizer state unless ``save_optimizer``
+    (the resume test needs it). Transforms, datasets, head and metrics stay
+    as configured."""
     crop = (CROP, CROP)
 
     def shrink_pipeline(pipeline):
@@ -103,7 +132,7 @@ def shrink_config(cfg: Config,
         for s in cfg.param_scheduler
     ]
     cfg.default_hooks.checkpoint.interval = checkpoint_interval or max_iters
-    _shrink_common(cfg, cfg.model.decode_head.get('train_cfg'))
+    _shrink_common(cfg, cfg.model.decode_head.get('train_cfg'), save_optimizer)
     return cfg
 
 
@@ -112,11 +141,15 @@ def shrink_config(cfg: Config,
 TEST_POINTS = 1024
 
 
-def _shrink_common(cfg: Config, point_cfg) -> None:
+def _shrink_common(cfg: Config,
+                   point_cfg,
+                   save_optimizer: bool = False) -> None:
     cfg.default_hooks.logger.interval = 1
-    # One checkpoint per run is enough to test with; "best" copies only
-    # cost disk writes.
+    # One checkpoint per run is enough to test with; "best" copies and
+    # the optimizer state (twice the weights with Adam) only cost disk
+    # writes.
     cfg.default_hooks.checkpoint.pop('save_best', None)
+    cfg.default_hooks.checkpoint.save_optimizer = save_optimizer
     if point_cfg and 'num_points' in point_cfg:
         point_cfg.num_points = TEST_POINTS
     cfg.randomness = dict(seed=0)
@@ -192,8 +225,27 @@ def write_config(cfg: Config, path: str) -> str:
     return path
 
 
-def run_tool(args: List[str], check: bool = True, timeout: int = 600):
-    """Run ``python tools/<args>`` from the repository root."""
+def run_tool(args: List[str],
+             check: bool = True,
+             timeout: int = 600,
+             new_interpreter: bool = False) -> subprocess.CompletedProcess:
+    """Run ``python <args>`` (a script of the repository and its arguments)
+    from the repository root; returns its exit code and output.
+
+    By default the script's ``main(argv)`` runs in a child forked from the
+    test process, which has torch, mmseg, mmdet and mmseg_depict imported
+    already: the same code path as the command line at none of the ~8 s a
+    new interpreter pays for its imports. ``new_interpreter=True`` starts
+    ``python`` itself; the suite does that once per script (and per runner
+    for train / test) to cover what only a fresh process shows (imports,
+    ``sys.path``, the ``__main__`` block).
+    """
+    if new_interpreter:
+        return _run_in_new_interpreter(args, check, timeout)
+    return _run_forked(args, check, timeout)
+
+
+def _run_in_new_interpreter(args, check, timeout):
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     proc = subprocess.run([sys.executable, *args],
                           cwd=ROOT,
@@ -201,10 +253,94 @@ def run_tool(args: List[str], check: bool = True, timeout: int = 600):
                           capture_output=True,
                           text=True,
                           timeout=timeout)
+    return _checked(proc, args, check)
+
+
+def _checked(proc, args, check):
     if check and proc.returncode != 0:
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
     return proc
+
+
+def _forget_mmengine_instances() -> None:
+    """Drop the named singletons (loggers, visualizers, message hubs) that
+    the test process created: a fresh interpreter has none, and a tool must
+    not write into an earlier run's visualizer folder."""
+    pending = [ManagerMixin]
+    while pending:
+        cls = pending.pop()
+        cls._instance_dict.clear()
+        pending.extend(cls.__subclasses__())
+
+
+def _redirect(stream, fd: int, target) -> None:
+    """Send ``fd`` and the file under ``stream`` to ``target``: objects
+    that captured ``sys.stdout`` at import (mmengine's ProgressBar) write
+    through pytest's capture file, not fd 1."""
+    os.dup2(target.fileno(), fd)
+    try:
+        os.dup2(target.fileno(), stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass  # an in-memory capture: nothing under it to redirect
+
+
+def _skip_config_formatting() -> None:
+    """In a forked tool: mmengine's config text without its yapf pass
+    (see :func:`load_config`); the new-interpreter runs keep it."""
+    import mmengine.config.config as config_module
+    config_module.FormatCode = lambda text, **kwargs: (text, False)
+
+
+def _run_forked(args, check, timeout):
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            code = 1
+            try:
+                _redirect(sys.stdout, 1, out)
+                _redirect(sys.stderr, 2, err)
+                sys.stdout = open(1, 'w', buffering=1, closefd=False)
+                sys.stderr = open(2, 'w', buffering=1, closefd=False)
+                os.chdir(ROOT)
+                sys.argv = list(args)
+                # What `python script.py` puts first on the path.
+                sys.path.insert(0, osp.dirname(osp.join(ROOT, args[0])))
+                _forget_mmengine_instances()
+                _skip_config_formatting()
+                result = load_script(args[0]).main(list(args[1:]))
+                # As `sys.exit(main())` would: an int is the exit code.
+                code = result if isinstance(result, int) else 0
+            except SystemExit as exit_:
+                if exit_.code is None or isinstance(exit_.code, int):
+                    code = exit_.code or 0
+                else:
+                    print(exit_.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        deadline = time.monotonic() + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise subprocess.TimeoutExpired(args, timeout)
+            time.sleep(0.02)
+        output = []
+        for stream in (out, err):
+            stream.seek(0)
+            output.append(stream.read().decode('utf-8', 'replace'))
+    proc = subprocess.CompletedProcess(args, os.waitstatus_to_exitcode(status),
+                                       *output)
+    return _checked(proc, args, check)
 
 
 def load_script(relative_path: str):
@@ -233,7 +369,7 @@ def train_and_test_in_process(config: str, work_dir: str,
     the metrics of testing ``checkpoint`` (relative to ``work_dir``)."""
 
     def run_config(run_dir: str) -> Config:
-        cfg = Config.fromfile(config)
+        cfg = load_config(config)
         cfg.work_dir = run_dir
         # Visualizers are per-process singletons looked up by name, and the
         # configs name theirs 'visualizer': a run needs its own, or its
@@ -268,7 +404,7 @@ def small_config(layout: str,
     """Write a shrunk config (default: the representative one of
     ``layout``) to ``out_dir``."""
     config = config or DATASET_CONFIGS[layout]
-    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    cfg = load_config(osp.join(CONFIGS, config))
     shrink = shrink_mmdet_config if cfg.default_scope == 'mmdet' \
         else shrink_config
     cfg = shrink(cfg, data_root, **overrides)

@@ -97,7 +97,8 @@ def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
     proc = run_tool([
         '-c', probe, 'tools/analysis_tools/panoptic_quality.py', gt_json,
         gt_folder, gt_json, gt_folder
-    ])
+    ],
+                    new_interpreter=True)
     assert 'heavy modules: []' in proc.stdout
     with open(gt_json) as f:
         name = json.load(f)['annotations'][0]['file_name']

@@ -3,11 +3,10 @@ count, optimizer state and LR schedule come back."""
 import os.path as osp
 
 import torch
-from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmseg_depict.engine import build_runner
-from .conftest import run_tool, small_config
+from .conftest import load_config, run_tool, small_config
 
 
 def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):
@@ -16,7 +15,8 @@ def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):
         synthetic_roots['ade20k'],
         str(tmp_path),
         max_iters=4,
-        checkpoint_interval=2)
+        checkpoint_interval=2,
+        save_optimizer=True)
     work_dir = str(tmp_path / 'work')
     # A first run that stops after 2 of the 4 iterations...
     run_tool([
@@ -24,10 +24,11 @@ def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):
         'train_cfg.max_iters=2'
     ])
     first = osp.join(work_dir, 'iter_2.pth')
-    saved = _load_checkpoint(first)
+    saved = _load_checkpoint(first)  # weights-only (mmseg_depict.engine)
+    assert saved['optimizer']['state'], 'optimizer state (momentum) missing'
 
     # ...picked up in-process exactly as tools/train.py --resume does.
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     cfg.work_dir = str(tmp_path / 'inspect')
     cfg.resume, cfg.load_from = True, first
     runner = build_runner(cfg)
