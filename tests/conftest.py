@@ -426,7 +426,10 @@ class _TrainedRuns(dict):
         out = str(self.tmp_path_factory.mktemp(layout))
         config = small_config(layout, self.roots[layout], out)
         work_dir = osp.join(out, 'work')
-        run_tool(['tools/train.py', config, '--work-dir', work_dir])
+        # tools/train.py from a fresh interpreter once per runner: here for
+        # mmseg's; mmdet's in test_distributed.py (dist_train.sh).
+        run_tool(['tools/train.py', config, '--work-dir', work_dir],
+                 new_interpreter=layout == 'ade20k')
         self[layout] = (config, work_dir)
         return self[layout]
 

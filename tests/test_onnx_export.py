@@ -29,6 +29,28 @@ DEPICT_CONFIGS = sorted(
 TEST_DEPTH = 2
 
 
+@pytest.fixture(scope='module', autouse=True)
+def torchlib_registry_built_once():
+    """torch.onnx rebuilds its table of ATen -> ONNX functions from
+    onnxscript's torchlib for every dynamo export (about 2 s here, 30
+    exports in this file); the table depends on the opset only and none of
+    our exports adds to it, so one per opset serves them all."""
+    from torch.onnx._internal.exporter._registration import ONNXRegistry
+    built = {}
+    from_torchlib = ONNXRegistry.from_torchlib.__func__
+
+    def cached(cls, opset_version=None):
+        key = (cls, opset_version)
+        if key not in built:
+            args = () if opset_version is None else (opset_version, )
+            built[key] = from_torchlib(cls, *args)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ONNXRegistry, 'from_torchlib', classmethod(cached))
+        yield
+
+
 def assert_parity(check: dict) -> None:
     assert check['max_abs_diff'] <= 1e-4, check
     assert check['argmax_agreement'] >= 0.9999, check

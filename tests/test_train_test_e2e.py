@@ -65,7 +65,9 @@ SKY = {
 @pytest.mark.parametrize('layout', sorted(SKY))
 def test_panoptic_train_then_test_reports_pq(trained, layout):
     """mmdet's runner (default_scope mmdet): Mask2Former on each panoptic
-    layout, loaded and scored without panopticapi."""
+    layout, loaded and scored without panopticapi. tools/test.py starts
+    from a fresh interpreter once for mmdet's runner (mmseg's: dist_test.sh
+    in test_distributed.py)."""
     config, work_dir = trained[layout]
     test_dir = osp.join(work_dir, 'test')
     out = osp.join(work_dir, 'predictions.pkl')
@@ -74,7 +76,8 @@ def test_panoptic_train_then_test_reports_pq(trained, layout):
         'tools/test.py', config,
         osp.join(work_dir, 'iter_2.pth'), '--work-dir', test_dir, '--out', out,
         '--cfg-options', f'test_evaluator.output_dir={pred_dir}'
-    ])
+    ],
+                    new_interpreter=layout == 'coco_panoptic')
     metrics = metrics_of(test_dir)
     for key in ('PQ', 'SQ', 'RQ', 'PQ_th', 'PQ_st'):
         assert 0.0 <= metrics[f'pq/{key}'] <= 100.0
