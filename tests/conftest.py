@@ -188,7 +188,9 @@ def shrink_mmdet_config(cfg: Config,
     for augment in cfg.model.data_preprocessor.get('batch_augments') or []:
         augment['size'] = crop
     if 'max_epochs' in cfg.train_cfg:
-        # Epoch-based recipes: one epoch of the 4 generated images, batch 2.
+        # Epoch-based recipes: one epoch of `max_iters` batches of 2 (the
+        # first images of the generated training set).
+        cfg.train_dataloader.dataset.indices = 2 * max_iters
         cfg.train_cfg.max_epochs = 1
         cfg.train_cfg.val_interval = 1
         cfg.default_hooks.checkpoint.interval = 1
@@ -361,12 +363,23 @@ def last_validation(work_dir: str) -> dict:
     return [r for r in records if 'lr' not in r][-1]
 
 
-def train_and_test_in_process(config: str, work_dir: str,
-                              checkpoint: str) -> Tuple[dict, dict]:
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint a training run saved last (mmengine records it)."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+#: Training iterations of the tests that train and test one config each:
+#: one step (loss, backward, optimizer, checkpoint, validation) shows the
+#: recipe runs; the shared `trained` runs and the resume test take more.
+ONE_STEP = dict(max_iters=1)
+
+
+def train_and_test_in_process(config: str, work_dir: str) -> Tuple[dict, dict]:
     """The config trained and then tested by mmengine's Runner in this
     process (what tools/train.py and tools/test.py run, without paying for
     a new interpreter): returns the last validation metrics of training and
-    the metrics of testing ``checkpoint`` (relative to ``work_dir``)."""
+    the metrics of testing the last checkpoint it saved."""
 
     def run_config(run_dir: str) -> Config:
         cfg = load_config(config)
@@ -380,7 +393,7 @@ def train_and_test_in_process(config: str, work_dir: str,
     Runner.from_cfg(run_config(work_dir)).train()
     validation = last_validation(work_dir)
     cfg = run_config(osp.join(work_dir, 'test'))
-    cfg.load_from = osp.join(work_dir, checkpoint)
+    cfg.load_from = last_checkpoint(work_dir)
     return validation, Runner.from_cfg(cfg).test()
 
 

@@ -7,8 +7,8 @@ import os.path as osp
 import pytest
 import torch
 
-from .conftest import (CONFIGS, last_validation, load_config, run_tool,
-                       small_config, train_and_test_in_process)
+from .conftest import (CONFIGS, ONE_STEP, last_validation, load_config,
+                       run_tool, small_config, train_and_test_in_process)
 
 JOINT = {
     'coco_panoptic': 'detr-panoptic_r50_8xb2-150e_coco-panoptic.py',
@@ -18,18 +18,22 @@ JOINT = {
 }
 
 
-def _small(layout, data_root, config, tmp_path):
+def _small(layout, data_root, config, tmp_path, **overrides):
     tmp_path.mkdir(exist_ok=True)
     return small_config(
-        layout, data_root, str(tmp_path), config='detr_panoptic/' + config)
+        layout,
+        data_root,
+        str(tmp_path),
+        config='detr_panoptic/' + config,
+        **overrides)
 
 
 @pytest.mark.parametrize('layout', sorted(JOINT))
 def test_joint_train_then_test_pq(synthetic_roots, tmp_path, layout):
-    config = _small(layout, synthetic_roots[layout], JOINT[layout], tmp_path)
+    config = _small(layout, synthetic_roots[layout], JOINT[layout], tmp_path,
+                    **ONE_STEP)
     validation, test = train_and_test_in_process(config,
-                                                 str(tmp_path / 'work'),
-                                                 'epoch_1.pth')
+                                                 str(tmp_path / 'work'))
     assert 0.0 <= test['pq/PQ'] <= 100.0
     assert test['pq/PQ'] == pytest.approx(validation['pq/PQ'], abs=1e-6)
 
@@ -84,12 +88,11 @@ def _layout_of(config: str) -> str:
 def test_every_config_trains_and_tests(synthetic_roots, tmp_path, config):
     layout = _layout_of(config)
     small = load_config(
-        _small(layout, synthetic_roots[layout], config, tmp_path))
+        _small(layout, synthetic_roots[layout], config, tmp_path, **ONE_STEP))
     small.load_from = None  # the stage-1 checkpoint is tested above
     path = str(tmp_path / 'run_config.py')
     small.dump(path)
-    validation, test = train_and_test_in_process(path, str(tmp_path / 'work'),
-                                                 'epoch_1.pth')
+    validation, test = train_and_test_in_process(path, str(tmp_path / 'work'))
     key = 'coco/bbox_mAP' if config.startswith('detr-box') else 'pq/PQ'
     assert key in test and test[key] == pytest.approx(
         validation[key], abs=1e-6)

@@ -15,7 +15,8 @@ from mmseg_depict.apis import CheckpointMismatchError, Predictor
 from mmseg_depict.datasets.metainfo import dataset_meta
 from mmseg_depict.datasets.synthetic.scenes import render_scene
 from mmseg_depict.utils.panoptic_ids import rgb2id
-from .conftest import LAYOUT_SIZES, load_config, load_script, run_tool
+from .conftest import (LAYOUT_SIZES, last_checkpoint, load_config, load_script,
+                       run_tool)
 
 #: layout -> the dataset whose names a checkpoint trained on it carries.
 LAYOUT_DATASETS = {
@@ -39,11 +40,6 @@ def write_scenes(folder: str, count: int, size=(64, 80), seed=3) -> list:
     return paths
 
 
-def checkpoint_of(work_dir: str) -> str:
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
-
-
 def listing(folder: str) -> list:
     return sorted(
         osp.relpath(osp.join(d, n), folder) for d, _, names in os.walk(folder)
@@ -58,10 +54,10 @@ def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
     if Config.fromfile(config).default_scope == 'mmseg':
         from mmseg.apis import MMSegInferencer, inference_model, init_model
         inferencer = MMSegInferencer(
-            model=config, weights=checkpoint_of(work_dir), device='cpu')
+            model=config, weights=last_checkpoint(work_dir), device='cpu')
         result = inferencer(image, return_vis=True)
         assert result['predictions'].shape == LAYOUT_SIZES[layout]
-        model = init_model(config, checkpoint_of(work_dir), device='cpu')
+        model = init_model(config, last_checkpoint(work_dir), device='cpu')
         assert list(model.dataset_meta['classes']) == expected['classes']
         labels = inference_model(model, image).pred_sem_seg.data[0].numpy()
         assert np.array_equal(labels, result['predictions'])
@@ -73,7 +69,7 @@ def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
         from mmdet.apis import DetInferencer
         inferencer = DetInferencer(
             model=config,
-            weights=checkpoint_of(work_dir),
+            weights=last_checkpoint(work_dir),
             device='cpu',
             show_progress=False)
         # Painting is left to our Predictor: mmdet's visualizer fails on a
@@ -83,7 +79,7 @@ def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
         result = inferencer(image, no_save_vis=True)
         assert result['predictions'][0]['panoptic_seg'].shape == (
             *LAYOUT_SIZES[layout], 3)
-        predictor = Predictor(config, checkpoint_of(work_dir))
+        predictor = Predictor(config, last_checkpoint(work_dir))
         sample = inferencer(image, return_datasamples=True)['predictions'][0]
         painted = predictor.paint(cv2.imread(image), sample)
         assert painted.shape == (*LAYOUT_SIZES[layout], 3)
@@ -102,8 +98,8 @@ def test_image_demo_paints_folder_and_writes_labels(trained, tmp_path):
     out = str(tmp_path / 'out')
     proc = run_tool([
         'demo/image_demo.py', images, config,
-        checkpoint_of(work_dir), '--out-dir', out, '--save-label', '--opacity',
-        '0.6'
+        last_checkpoint(work_dir), '--out-dir', out, '--save-label',
+        '--opacity', '0.6'
     ])
     assert '2/2' in proc.stdout  # the progress bar
     assert listing(out) == [
@@ -112,7 +108,7 @@ def test_image_demo_paints_folder_and_writes_labels(trained, tmp_path):
     ]
     # The label PNGs are what mmseg's own inference_model predicts.
     from mmseg.apis import inference_model, init_model
-    model = init_model(config, checkpoint_of(work_dir), device='cpu')
+    model = init_model(config, last_checkpoint(work_dir), device='cpu')
     for i, path in enumerate(paths):
         expected = inference_model(model, path).pred_sem_seg.data[0].numpy()
         written = cv2.imread(
@@ -130,7 +126,7 @@ def test_image_demo_writes_coco_panoptic(trained, tmp_path):
     out = str(tmp_path / 'out')
     run_tool([
         'demo/image_demo.py', image, config,
-        checkpoint_of(work_dir), '--out-dir', out, '--save-panoptic'
+        last_checkpoint(work_dir), '--out-dir', out, '--save-panoptic'
     ])
     assert listing(out) == [
         'panoptic.json', 'panoptic/scene_0.png', 'scene_0.png'
@@ -169,7 +165,7 @@ def test_video_demo_paints_every_frame(trained, tmp_path):
     out = str(tmp_path / 'out' / 'painted.mp4')
     proc = run_tool([
         'demo/video_demo.py', video, config,
-        checkpoint_of(work_dir), '--out', out
+        last_checkpoint(work_dir), '--out', out
     ])
     assert '6 frames painted' in proc.stdout
     assert os.listdir(osp.dirname(out)) == ['painted.mp4']
@@ -202,9 +198,9 @@ def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):
     other = str(tmp_path / 'nineteen_classes.py')
     cfg.dump(other)
     with pytest.raises(CheckpointMismatchError) as error:
-        Predictor(other, checkpoint_of(work_dir))
+        Predictor(other, last_checkpoint(work_dir))
     message = str(error.value)
-    assert checkpoint_of(work_dir) in message
+    assert last_checkpoint(work_dir) in message
     assert 'trained for 150 classes' in message
     assert 'num_classes=19' in message
     assert not out.exists()

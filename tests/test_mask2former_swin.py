@@ -1,12 +1,11 @@
 """Mask2Former Swin-T configs (the R50 configs with the Swin-T backbone base)
 train and test on generated data: mIoU through mmseg's runner, PQ through
 mmdet's."""
-import os.path as osp
-
 import pytest
 import torch
 
-from .conftest import small_config, train_and_test_in_process
+from .conftest import (ONE_STEP, last_checkpoint, small_config,
+                       train_and_test_in_process)
 
 CONFIGS = {
     'pascal_context':
@@ -23,16 +22,19 @@ CONFIGS = {
 @pytest.mark.parametrize('layout', sorted(CONFIGS))
 def test_swin_t_trains_and_tests(synthetic_roots, tmp_path, layout):
     config = small_config(
-        layout, synthetic_roots[layout], str(tmp_path), config=CONFIGS[layout])
+        layout,
+        synthetic_roots[layout],
+        str(tmp_path),
+        config=CONFIGS[layout],
+        **ONE_STEP)
     work_dir = str(tmp_path / 'work')
-    validation, test = train_and_test_in_process(config, work_dir,
-                                                 'iter_2.pth')
+    validation, test = train_and_test_in_process(config, work_dir)
     key = 'mIoU' if layout == 'pascal_context' else 'pq/PQ'
     assert 0.0 <= test[key] <= 100.0
     assert test[key] == pytest.approx(validation[key], abs=1e-6)
     # The trained backbone is Swin-T: four stages of 2, 2, 6, 2 blocks.
     state = torch.load(
-        osp.join(work_dir, 'iter_2.pth'), weights_only=False)['state_dict']
+        last_checkpoint(work_dir), weights_only=False)['state_dict']
     depth = {}
     for key in state:
         if key.startswith('backbone.stages.') and '.blocks.' in key:
