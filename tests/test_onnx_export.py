@@ -16,12 +16,15 @@ from mmseg_depict.apis.onnx_export import (ExportShapeError,
                                            compare_with_onnxruntime,
                                            export_onnx, onnxruntime_session,
                                            random_weights_segmentor)
+from mmseg_depict.models.decode_heads.detr_seg_head import (DETR_DECODER,
+                                                            DETR_ENCODER)
 from .conftest import CONFIGS, load_config, load_script, run_tool, write_config
 
 DEPICT_CONFIGS = sorted(
     osp.relpath(p, CONFIGS)
     for p in glob.glob(osp.join(CONFIGS, 'depict', '*.py')))
-#: Encoder depth of the exports here (four where a neck taps four layers):
+#: Depth of the repeated blocks in the exports here (ViT encoder, four where
+#: a neck taps four layers; DETR-seg's transformer):
 #: the layers are identical blocks, so two show what twelve or twenty-four
 #: would, at a fraction of the export time. Widths, heads, the decoder and
 #: the classes are the config's; full-depth models are exported by the
@@ -78,7 +81,12 @@ def test_depict_config_exports_with_parity(name, tmp_path):
     ('detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py', 'dynamo'),
 ])
 def test_query_based_semantic_heads_export(name, exporter, tmp_path):
-    model = random_weights_segmentor(osp.join(CONFIGS, name))
+    cfg = load_config(osp.join(CONFIGS, name))
+    head = cfg.model.decode_head
+    if head.type == 'DETRSegHead':  # its transformer at TEST_DEPTH layers
+        head.encoder = dict(DETR_ENCODER, num_layers=TEST_DEPTH)
+        head.decoder = dict(DETR_DECODER, num_layers=TEST_DEPTH)
+    model = random_weights_segmentor(cfg)
     onnx_file = str(tmp_path / 'model.onnx')
     assert export_onnx(model, onnx_file, (64, 64)) == exporter
     assert_parity(compare_with_onnxruntime(model, onnx_file, (64, 64)))
