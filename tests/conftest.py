@@ -63,7 +63,7 @@ LAYOUT_SIZES = {
 CROP = 64
 
 
-def load_config(path: str) -> Config:
+def load_unformatted_config(path: str) -> Config:
     """``Config.fromfile`` without yapf formatting of the config's text.
 
     mmengine reformats the whole text with yapf each time a config is
@@ -289,7 +289,7 @@ def _redirect(stream, fd: int, target) -> None:
 
 def _skip_config_formatting() -> None:
     """In a forked tool: mmengine's config text without its yapf pass
-    (see :func:`load_config`); the new-interpreter runs keep it."""
+    (see :func:`load_unformatted_config`); the new-interpreter runs keep it."""
     import mmengine.config.config as config_module
     config_module.FormatCode = lambda text, **kwargs: (text, False)
 
@@ -382,7 +382,7 @@ def train_and_test_in_process(config: str, work_dir: str) -> Tuple[dict, dict]:
     the metrics of testing the last checkpoint it saved."""
 
     def run_config(run_dir: str) -> Config:
-        cfg = load_config(config)
+        cfg = load_unformatted_config(config)
         cfg.work_dir = run_dir
         # Visualizers are per-process singletons looked up by name, and the
         # configs name theirs 'visualizer': a run needs its own, or its
@@ -395,6 +395,17 @@ def train_and_test_in_process(config: str, work_dir: str) -> Tuple[dict, dict]:
     cfg = run_config(osp.join(work_dir, 'test'))
     cfg.load_from = last_checkpoint(work_dir)
     return validation, Runner.from_cfg(cfg).test()
+
+
+def train_and_test_config(layout: str, data_root: str, config: str,
+                          tmp_path) -> Tuple[dict, dict, str]:
+    """``config`` (relative to configs/) shrunk to the generated data of
+    ``layout``, trained for :data:`ONE_STEP` and tested in this process:
+    returns the validation and test metrics and the work dir."""
+    config = small_config(
+        layout, data_root, str(tmp_path), config=config, **ONE_STEP)
+    work_dir = str(tmp_path / 'work')
+    return (*train_and_test_in_process(config, work_dir), work_dir)
 
 
 @pytest.fixture(scope='session')
@@ -417,7 +428,7 @@ def small_config(layout: str,
     """Write a shrunk config (default: the representative one of
     ``layout``) to ``out_dir``."""
     config = config or DATASET_CONFIGS[layout]
-    cfg = load_config(osp.join(CONFIGS, config))
+    cfg = load_unformatted_config(osp.join(CONFIGS, config))
     shrink = shrink_mmdet_config if cfg.default_scope == 'mmdet' \
         else shrink_config
     cfg = shrink(cfg, data_root, **overrides)

@@ -7,8 +7,9 @@ import os.path as osp
 import pytest
 import torch
 
-from .conftest import (CONFIGS, ONE_STEP, last_validation, load_config,
-                       run_tool, small_config, train_and_test_in_process)
+from .conftest import (CONFIGS, ONE_STEP, last_validation,
+                       load_unformatted_config, run_tool, small_config,
+                       train_and_test_in_process)
 
 JOINT = {
     'coco_panoptic': 'detr-panoptic_r50_8xb2-150e_coco-panoptic.py',
@@ -87,7 +88,7 @@ def _layout_of(config: str) -> str:
 @pytest.mark.parametrize('config', OTHER_CONFIGS)
 def test_every_config_trains_and_tests(synthetic_roots, tmp_path, config):
     layout = _layout_of(config)
-    small = load_config(
+    small = load_unformatted_config(
         _small(layout, synthetic_roots[layout], config, tmp_path, **ONE_STEP))
     small.load_from = None  # the stage-1 checkpoint is tested above
     path = str(tmp_path / 'run_config.py')

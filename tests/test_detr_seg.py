@@ -11,8 +11,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from .conftest import (CONFIGS, ONE_STEP, small_config,
-                       train_and_test_in_process)
+from .conftest import CONFIGS, train_and_test_config
 
 SEMANTIC = {
     'ade20k':
@@ -125,13 +124,8 @@ RUNS = sorted(SEMANTIC.items()) + [
 
 @pytest.mark.parametrize('layout,config', RUNS)
 def test_train_then_test(synthetic_roots, tmp_path, layout, config):
-    config = small_config(
-        layout,
-        synthetic_roots[layout],
-        str(tmp_path),
-        config=config,
-        **ONE_STEP)
-    validation, test = train_and_test_in_process(config,
-                                                 str(tmp_path / 'work'))
+    validation, test, _ = train_and_test_config(layout,
+                                                synthetic_roots[layout],
+                                                config, tmp_path)
     assert 0.0 <= test['mIoU'] <= 100.0
     assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)

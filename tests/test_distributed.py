@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from mmseg_depict.datasets.synthetic import LAYOUTS
-from .conftest import (LAYOUT_SIZES, ROOT, load_config, small_config,
-                       write_config)
+from .conftest import (LAYOUT_SIZES, ROOT, load_unformatted_config,
+                       small_config, write_config)
 from .test_train_test_e2e import metrics_of
 
 CASES = {
@@ -46,7 +46,7 @@ def probed_config(layout, tmp_path):
     weight-saving hook and the recording metric."""
     root = LAYOUTS[layout](
         str(tmp_path / 'data'), 4, 3, LAYOUT_SIZES[layout], seed=2)
-    cfg = load_config(small_config(layout, root, str(tmp_path)))
+    cfg = load_unformatted_config(small_config(layout, root, str(tmp_path)))
     _, metric, _ = CASES[layout]
     cfg.custom_imports = dict(
         imports=['mmseg_depict', 'tests.dist_probes'],

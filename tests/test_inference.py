@@ -15,8 +15,8 @@ from mmseg_depict.apis import CheckpointMismatchError, Predictor
 from mmseg_depict.datasets.metainfo import dataset_meta
 from mmseg_depict.datasets.synthetic.scenes import render_scene
 from mmseg_depict.utils.panoptic_ids import rgb2id
-from .conftest import (LAYOUT_SIZES, last_checkpoint, load_config, load_script,
-                       run_tool)
+from .conftest import (LAYOUT_SIZES, last_checkpoint, load_script,
+                       load_unformatted_config, run_tool)
 
 #: layout -> the dataset whose names a checkpoint trained on it carries.
 LAYOUT_DATASETS = {
@@ -193,7 +193,7 @@ def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):
             [str(tmp_path / 'clip.mp4'), config, '--out',
              str(out / 'v.mp4')])
     # A checkpoint trained for 150 classes against a 19-class config.
-    cfg = load_config(config)
+    cfg = load_unformatted_config(config)
     cfg.model.decode_head.num_classes = 19
     other = str(tmp_path / 'nineteen_classes.py')
     cfg.dump(other)

@@ -2,7 +2,7 @@
 each dataset layout with mmseg's runner; mIoU through IoUMetric."""
 import pytest
 
-from .conftest import ONE_STEP, small_config, train_and_test_in_process
+from .conftest import train_and_test_config
 
 CONFIGS = {
     'ade20k':
@@ -25,13 +25,8 @@ RUNS = sorted(CONFIGS.items()) + [
 @pytest.mark.parametrize('layout,config', RUNS)
 def test_mask2former_train_then_test(synthetic_roots, tmp_path, layout,
                                      config):
-    config = small_config(
-        layout,
-        synthetic_roots[layout],
-        str(tmp_path),
-        config=config,
-        **ONE_STEP)
-    validation, test = train_and_test_in_process(config,
-                                                 str(tmp_path / 'work'))
+    validation, test, _ = train_and_test_config(layout,
+                                                synthetic_roots[layout],
+                                                config, tmp_path)
     assert 0.0 <= test['mIoU'] <= 100.0
     assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)

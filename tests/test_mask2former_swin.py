@@ -4,8 +4,7 @@ mmdet's."""
 import pytest
 import torch
 
-from .conftest import (ONE_STEP, last_checkpoint, small_config,
-                       train_and_test_in_process)
+from .conftest import last_checkpoint, train_and_test_config
 
 CONFIGS = {
     'pascal_context':
@@ -21,14 +20,10 @@ CONFIGS = {
 
 @pytest.mark.parametrize('layout', sorted(CONFIGS))
 def test_swin_t_trains_and_tests(synthetic_roots, tmp_path, layout):
-    config = small_config(
-        layout,
-        synthetic_roots[layout],
-        str(tmp_path),
-        config=CONFIGS[layout],
-        **ONE_STEP)
-    work_dir = str(tmp_path / 'work')
-    validation, test = train_and_test_in_process(config, work_dir)
+    validation, test, work_dir = train_and_test_config(layout,
+                                                       synthetic_roots[layout],
+                                                       CONFIGS[layout],
+                                                       tmp_path)
     key = 'mIoU' if layout == 'pascal_context' else 'pq/PQ'
     assert 0.0 <= test[key] <= 100.0
     assert test[key] == pytest.approx(validation[key], abs=1e-6)

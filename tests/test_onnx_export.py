@@ -18,7 +18,8 @@ from mmseg_depict.apis.onnx_export import (ExportShapeError,
                                            random_weights_segmentor)
 from mmseg_depict.models.decode_heads.detr_seg_head import (DETR_DECODER,
                                                             DETR_ENCODER)
-from .conftest import CONFIGS, load_config, load_script, run_tool, write_config
+from .conftest import (CONFIGS, load_script, load_unformatted_config, run_tool,
+                       write_config)
 
 DEPICT_CONFIGS = sorted(
     osp.relpath(p, CONFIGS)
@@ -81,7 +82,7 @@ def test_depict_config_exports_with_parity(name, tmp_path):
     ('detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py', 'dynamo'),
 ])
 def test_query_based_semantic_heads_export(name, exporter, tmp_path):
-    cfg = load_config(osp.join(CONFIGS, name))
+    cfg = load_unformatted_config(osp.join(CONFIGS, name))
     head = cfg.model.decode_head
     if head.type == 'DETRSegHead':  # its transformer at TEST_DEPTH layers
         head.encoder = dict(DETR_ENCODER, num_layers=TEST_DEPTH)
@@ -97,7 +98,7 @@ def test_cli_exports_checkpoint_with_dynamic_shape(tmp_path):
     TEST_DEPTH: a dynamic-shape trace of all twelve layers takes 18 s
     here; the benchmark exports them); the dynamic graph then runs a batch
     of 2 at another size."""
-    cfg = load_config(
+    cfg = load_unformatted_config(
         osp.join(CONFIGS, 'depict',
                  'depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py'))
     cfg.model.backbone.num_layers = TEST_DEPTH

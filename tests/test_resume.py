@@ -6,7 +6,7 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmseg_depict.engine import build_runner
-from .conftest import load_config, run_tool, small_config
+from .conftest import load_unformatted_config, run_tool, small_config
 
 
 def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):
@@ -28,7 +28,7 @@ def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):
     assert saved['optimizer']['state'], 'optimizer state (momentum) missing'
 
     # ...picked up in-process exactly as tools/train.py --resume does.
-    cfg = load_config(config)
+    cfg = load_unformatted_config(config)
     cfg.work_dir = str(tmp_path / 'inspect')
     cfg.resume, cfg.load_from = True, first
     runner = build_runner(cfg)

@@ -9,8 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from .conftest import (CONFIGS, ONE_STEP, small_config,
-                       train_and_test_in_process)
+from .conftest import CONFIGS, train_and_test_config
 
 MASK2FORMER = 'mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
 DEPICT = 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
@@ -59,12 +58,7 @@ def test_depict_output_is_unchanged_by_the_neck():
 
 @pytest.mark.parametrize('config', [MASK2FORMER, DEPICT])
 def test_train_then_test(synthetic_roots, tmp_path, config):
-    config = small_config(
-        'ade20k',
-        synthetic_roots['ade20k'],
-        str(tmp_path),
-        config=config,
-        **ONE_STEP)
-    validation, test = train_and_test_in_process(config,
-                                                 str(tmp_path / 'work'))
+    validation, test, _ = train_and_test_config('ade20k',
+                                                synthetic_roots['ade20k'],
+                                                config, tmp_path)
     assert test['mIoU'] == pytest.approx(validation['mIoU'], abs=1e-6)
