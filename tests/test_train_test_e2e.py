@@ -2,6 +2,7 @@
 real layout, through the real dataset classes, pipelines and IoUMetric."""
 import glob
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -42,6 +43,37 @@ def test_train_then_test_reproduces_miou(trained, layout):
         val_metric_during_training(work_dir), abs=1e-6)
     # --out: one predicted label map per validation image.
     assert len(glob.glob(osp.join(pred_dir, '*.png'))) == 2
+
+
+def test_training_runs_are_tabulated_and_nan_losses_fail(trained, tmp_path):
+    """tools/misc/summarize_training_runs.py (check_cuda.sh's table) on a
+    real run, and on a copy whose last logged loss is NaN."""
+    _, work_dir = trained['ade20k']
+    scalars, = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(scalars) as f:
+        train = [r for r in map(json.loads, f) if 'loss' in r]
+    proc = run_tool(['tools/misc/summarize_training_runs.py', work_dir])
+    row, = [
+        line for line in proc.stdout.splitlines()
+        if line.startswith(f'| {osp.basename(work_dir)} |')
+    ]
+    cells = [c.strip() for c in row.split('|')[1:-1]]
+    assert cells[1] == '2'  # iterations
+    assert cells[4] == f"{train[0]['loss']:.3f} -> {train[-1]['loss']:.3f}"
+
+    broken = tmp_path / 'broken_run' / '20260101_000000' / 'vis_data'
+    os.makedirs(broken)
+    train[-1]['loss'] = float('nan')
+    with open(broken / 'scalars.json', 'w') as f:
+        f.writelines(json.dumps(r) + '\n' for r in train)
+    proc = run_tool([
+        'tools/misc/summarize_training_runs.py', work_dir,
+        str(tmp_path / 'broken_run')
+    ],
+                    check=False)
+    assert proc.returncode != 0
+    assert 'non-finite loss logged in: broken_run' in proc.stderr
+    assert '| broken_run | 2 |' in proc.stdout
 
 
 def test_tta_runs_multi_scale_flip(trained):

@@ -1,15 +1,17 @@
-"""One table for all decode heads on ADE20K: params, FLOPs, CPU latency and
+"""One table for all decode heads on ADE20K: params, FLOPs, latency and
 training-step time of the models our configs build, measured in one run.
 
     python tools/analysis_tools/compare_heads.py [--shape 512 512]
-        [--repeats 3] [--train-batch 1] [--device cpu] [--out FILE.json]
-        [--only NAME ...]
+        [--repeats 3] [--train-batch 1] [--device cpu|cuda] [--amp]
+        [--out FILE.json] [--only NAME ...]
 
 Models: DEPICT-SA and DEPICT-CA (ViT-S/16), Segmenter (ViT-S/16, mmseg's
 config), Mask2Former and DETR-panoptic (as a semantic head) on ViT-S/16 +
 ViTPyramidNeck and on ResNet-50. No pretrained weights; latency is one
 ``encode_decode`` of a whole image, the training step is ``loss`` +
-backward on random labels (all models in train mode, same input).
+backward on random labels (all models in train mode, same input). On CUDA
+the table adds the training step's peak allocated memory (weights and
+gradients included).
 """
 import argparse
 import json
@@ -96,23 +98,35 @@ def measure(name, backbone, config, args, device):
         s.to(device) for s in random_samples(args.train_batch, tuple(
             args.shape), num_classes)
     ]
-    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    cuda = device.type == 'cuda'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    # --amp: float16 autocast as mmengine's AmpOptimWrapper runs the step
+    # (loss scaling does not change the time).
+    autocast = torch.autocast(
+        device.type, dtype=torch.float16, enabled=args.amp)
 
     def infer():
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), autocast:
             model.encode_decode(img, metas)
         sync()
 
     def train_step():
         model.train()
         model.zero_grad(set_to_none=True)
-        losses = model.loss(batch, samples)
+        with autocast:
+            losses = model.loss(batch, samples)
         sum(v for k, v in losses.items() if 'loss' in k).backward()
         sync()
 
     ms = median_ms(
         dict(infer=infer, train=train_step), args.warmup, args.repeats)
+    peak_mib = None
+    if cuda:  # weights, gradients and everything the step allocates
+        torch.cuda.reset_peak_memory_stats(device)
+        train_step()
+        peak_mib = torch.cuda.max_memory_allocated(device) / 2**20
+    model.cpu()
     return dict(
         head=name,
         backbone=backbone,
@@ -122,7 +136,8 @@ def measure(name, backbone, config, args, device):
         gflops=2 * model_macs / 1e9,
         head_gflops=2 * head_macs / 1e9,
         latency_ms=ms['infer'],
-        train_step_ms=ms['train'])
+        train_step_ms=ms['train'],
+        train_peak_mib=peak_mib)
 
 
 def main(argv=None):
@@ -132,25 +147,36 @@ def main(argv=None):
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--train-batch', type=int, default=1)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='float16 autocast (CUDA), as tools/train.py --amp')
     parser.add_argument('--only', nargs='+', choices=sorted(MODELS))
     parser.add_argument('--out', help='also write the rows as JSON')
     args = parser.parse_args(argv)
     device = torch.device(args.device)
+    if args.amp and device.type != 'cuda':
+        parser.error('--amp needs --device cuda')
     rows = [
         measure(name, *MODELS[name], args, device)
         for name in (args.only or MODELS)
     ]
+    where = (
+        torch.cuda.get_device_name(device) if device.type == 'cuda' else
+        f'cpu, {torch.get_num_threads()} threads')
     print(f'ADE20K (150 classes), {args.shape[0]}x{args.shape[1]}, '
-          f'{args.device}, {torch.get_num_threads()} threads; training step '
-          f'batch {args.train_batch}')
+          f'{where}; training step batch {args.train_batch}'
+          f'{", float16 autocast" if args.amp else ""}')
+    peak = args.device.startswith('cuda')
     print('| head | backbone | params M (head) | GFLOPs (head) | latency ms '
-          '| train step ms |')
-    print('|---|---|---|---|---|---|')
+          '| train step ms |' + (' train peak MiB |' if peak else ''))
+    print('|---|---|---|---|---|---|' + ('---|' if peak else ''))
     for r in rows:
         print(f"| {r['head']} | {r['backbone']} | {r['params_m']:.1f} "
               f"({r['head_params_m']:.2f}) | {r['gflops']:.1f} "
-              f"({r['head_gflops']:.2f}) | {r['latency_ms']:.0f} | "
-              f"{r['train_step_ms']:.0f} |")
+              f"({r['head_gflops']:.2f}) | {r['latency_ms']:.1f} | "
+              f"{r['train_step_ms']:.1f} |" +
+              (f" {r['train_peak_mib']:.0f} |" if peak else ''))
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(args=vars(args), rows=rows), f, indent=2)
