@@ -1,6 +1,8 @@
 """Shared helpers: generated datasets in the real layouts, configs shrunk to
 CPU-test size (same transforms and classes, smaller images), and running the
 real ``tools/*.py`` as a user would."""
+import functools
+import gc
 import glob
 import importlib.util
 import json
@@ -15,6 +17,7 @@ import traceback
 from typing import List, Tuple
 
 import cv2
+import mmengine.config.utils
 import pytest
 import torch
 from mmengine.config import Config
@@ -35,6 +38,12 @@ os.environ['OMP_NUM_THREADS'] = '1'
 torch.set_num_threads(1)
 cv2.setNumThreads(1)
 CONFIGS = osp.join(ROOT, 'configs')
+
+# A config with an `mmdet::` or `mmseg::` base makes mmengine read every
+# metafile of that package (~100 YAML files, ~0.5 s) on each load; they do
+# not change during a test session, so each package is read once.
+mmengine.config.utils._get_cfg_metainfo = functools.lru_cache(
+    mmengine.config.utils._get_cfg_metainfo)
 
 #: Representative DEPICT config per dataset layout.
 DATASET_CONFIGS = {
@@ -476,3 +485,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if 'trained' in getattr(item, 'fixturenames', ()):
             item.add_marker(pytest.mark.xdist_group('trained'))
+
+
+# The modules imported above (torch, mmengine, mmseg, mmdet) are hundreds of
+# thousands of objects that live as long as the test process. Frozen, they
+# are left out of the full garbage collections, which mmengine runs each
+# time it builds a dataset (`gc.collect()` in `BaseDataset`).
+gc.freeze()
