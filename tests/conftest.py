@@ -397,6 +397,11 @@ def train_and_test_in_process(config: str, work_dir: str) -> Tuple[dict, dict]:
         # configs name theirs 'visualizer': a run needs its own, or its
         # scalars land in the first run's folder.
         cfg.visualizer.name = f'visualizer:{run_dir}'
+        # So are the default scope and the logger, named after the experiment
+        # (config file name + start second by default): two runs of
+        # same-named configs within a second shared them, and an mmdet run
+        # then built its model in the mmseg scope of the run before.
+        cfg.experiment_name = run_dir
         return cfg
 
     Runner.from_cfg(run_config(work_dir)).train()
