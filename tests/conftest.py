@@ -388,27 +388,40 @@ def train_and_test_in_process(config: str, work_dir: str) -> Tuple[dict, dict]:
     """The config trained and then tested by mmengine's Runner in this
     process (what tools/train.py and tools/test.py run, without paying for
     a new interpreter): returns the last validation metrics of training and
-    the metrics of testing the last checkpoint it saved."""
+    the metrics of testing the last checkpoint it saved.
 
-    def run_config(run_dir: str) -> Config:
-        cfg = load_unformatted_config(config)
-        cfg.work_dir = run_dir
-        # Visualizers are per-process singletons looked up by name, and the
-        # configs name theirs 'visualizer': a run needs its own, or its
-        # scalars land in the first run's folder.
-        cfg.visualizer.name = f'visualizer:{run_dir}'
-        # So are the default scope and the logger, named after the experiment
-        # (config file name + start second by default): two runs of
-        # same-named configs within a second shared them, and an mmdet run
-        # then built its model in the mmseg scope of the run before.
-        cfg.experiment_name = run_dir
-        return cfg
-
-    Runner.from_cfg(run_config(work_dir)).train()
+    The test runs on the training's Runner (``runner.test()`` after
+    ``runner.train()``, as mmengine allows; a second Runner would build the
+    model, its initial weights and the hooks again for nothing). Its
+    weights and buffers are zeroed first and then loaded from the
+    checkpoint, which must give back every trained tensor exactly, so what
+    is tested is what the checkpoint holds.
+    tools/test.py itself, with a Runner of its own, runs on the shared
+    trained runs (test_train_test_e2e.py) for both runners.
+    """
+    cfg = load_unformatted_config(config)
+    cfg.work_dir = work_dir
+    # Visualizers are per-process singletons looked up by name, and the
+    # configs name theirs 'visualizer': a run needs its own, or its scalars
+    # land in the first run's folder.
+    cfg.visualizer.name = f'visualizer:{work_dir}'
+    # So are the default scope and the logger, named after the experiment
+    # (config file name + start second by default): two runs of same-named
+    # configs within a second shared them, and an mmdet run then built its
+    # model in the mmseg scope of the run before.
+    cfg.experiment_name = work_dir
+    runner = Runner.from_cfg(cfg)
+    runner.train()
     validation = last_validation(work_dir)
-    cfg = run_config(osp.join(work_dir, 'test'))
-    cfg.load_from = last_checkpoint(work_dir)
-    return validation, Runner.from_cfg(cfg).test()
+    trained = {k: v.clone() for k, v in runner.model.state_dict().items()}
+    with torch.no_grad():
+        for tensor in runner.model.state_dict().values():
+            tensor.zero_()
+    runner.load_checkpoint(last_checkpoint(work_dir), strict=True)
+    loaded = runner.model.state_dict()
+    for key, value in trained.items():
+        assert torch.equal(loaded[key], value), f'{key} differs in checkpoint'
+    return validation, runner.test()
 
 
 def train_and_test_config(layout: str, data_root: str, config: str,
