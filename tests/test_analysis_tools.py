@@ -9,7 +9,7 @@ import torch
 
 from mmseg_depict.models import DEPICTHead
 from mmseg_depict.utils import count_multiply_adds
-from .conftest import ROOT, run_tool
+from .common import ROOT, run_tool
 
 
 def load_tool(name):

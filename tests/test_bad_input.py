@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from .conftest import run_tool, small_config
+from .common import run_tool, small_config
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from mmseg_depict.datasets.synthetic import (make_ade20k, make_cityscapes,
                                              make_pascal_context)
-from .conftest import load_script, run_tool
+from .common import load_script, run_tool
 
 MAKERS = {
     'ade20k': make_ade20k,

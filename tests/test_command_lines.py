@@ -2,12 +2,12 @@
 one fresh interpreter runs each as ``__main__`` with ``--help`` (its
 imports, ``sys.path`` from its own folder, the ``__main__`` block, the
 argument parser). The other tests run the scripts' ``main`` in a forked
-child of the test process (``run_tool`` in conftest.py); train.py and
+child of the test process (``run_tool`` in common.py); train.py and
 test.py also start in fresh interpreters there, per runner."""
 import glob
 import os.path as osp
 
-from .conftest import ROOT, run_tool
+from .common import ROOT, run_tool
 
 SCRIPTS = sorted(
     osp.relpath(p, ROOT) for pattern in ('tools/**/*.py', 'demo/*.py')

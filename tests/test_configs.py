@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 from mmseg_depict.datasets.synthetic.scenes import render_scene
 from mmseg_depict.engine import config_scope
-from .conftest import CONFIGS, shrink_for_inference
+from .common import CONFIGS, shrink_for_inference
 
 ALL_CONFIGS = sorted(
     osp.relpath(p, CONFIGS)

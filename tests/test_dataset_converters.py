@@ -11,7 +11,7 @@ from mmdet.datasets import ADE20KPanopticDataset
 
 from mmseg_depict.datasets.synthetic import make_ade20k, make_cityscapes
 from mmseg_depict.utils import rgb2id
-from .conftest import run_tool
+from .common import run_tool
 
 ADE_CLASSES = ADE20KPanopticDataset.METAINFO['classes']
 

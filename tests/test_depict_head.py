@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmseg_depict.models import DEPICTHead
-from .conftest import CONFIGS
+from .common import CONFIGS
 
 init_default_scope('mmseg')
 

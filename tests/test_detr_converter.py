@@ -15,7 +15,7 @@ from mmengine.runner import load_checkpoint
 from mmseg_depict.engine import safe_torch_load
 from mmseg_depict.models.utils import (UnknownCheckpointLayout,
                                        convert_detr_panoptic)
-from .conftest import CONFIGS, run_tool
+from .common import CONFIGS, run_tool
 from .detr_reference import DETRPanopticReference
 
 CONFIG = 'detr_panoptic/detr-panoptic_r50_8xb2-150e_coco-panoptic.py'

@@ -7,9 +7,9 @@ import os.path as osp
 import pytest
 import torch
 
-from .conftest import (CONFIGS, ONE_STEP, last_validation,
-                       load_unformatted_config, run_tool, small_config,
-                       train_and_test_in_process)
+from .common import (CONFIGS, ONE_STEP, last_validation,
+                     load_unformatted_config, run_tool, small_config,
+                     train_and_test_in_process)
 
 JOINT = {
     'coco_panoptic': 'detr-panoptic_r50_8xb2-150e_coco-panoptic.py',

@@ -11,7 +11,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from .conftest import CONFIGS, train_and_test_config
+from .common import CONFIGS, train_and_test_config
 
 SEMANTIC = {
     'ade20k':

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from mmseg_depict.datasets.synthetic import LAYOUTS
-from .conftest import (LAYOUT_SIZES, ROOT, load_unformatted_config,
-                       small_config, write_config)
+from .common import (LAYOUT_SIZES, ROOT, load_unformatted_config, small_config,
+                     write_config)
 from .test_train_test_e2e import metrics_of
 
 CASES = {

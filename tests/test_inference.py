@@ -15,8 +15,8 @@ from mmseg_depict.apis import CheckpointMismatchError, Predictor
 from mmseg_depict.datasets.metainfo import dataset_meta
 from mmseg_depict.datasets.synthetic.scenes import render_scene
 from mmseg_depict.utils.panoptic_ids import rgb2id
-from .conftest import (LAYOUT_SIZES, last_checkpoint, load_script,
-                       load_unformatted_config, run_tool)
+from .common import (LAYOUT_SIZES, last_checkpoint, load_script,
+                     load_unformatted_config, run_tool)
 
 #: layout -> the dataset whose names a checkpoint trained on it carries.
 LAYOUT_DATASETS = {

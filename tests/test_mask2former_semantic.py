@@ -2,7 +2,7 @@
 each dataset layout with mmseg's runner; mIoU through IoUMetric."""
 import pytest
 
-from .conftest import train_and_test_config
+from .common import train_and_test_config
 
 CONFIGS = {
     'ade20k':

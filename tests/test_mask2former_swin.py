@@ -4,7 +4,7 @@ mmdet's."""
 import pytest
 import torch
 
-from .conftest import last_checkpoint, train_and_test_config
+from .common import last_checkpoint, train_and_test_config
 
 CONFIGS = {
     'pascal_context':

@@ -11,7 +11,7 @@ from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
 from mmseg_depict.engine import safe_torch_load
-from .conftest import CONFIGS, run_tool
+from .common import CONFIGS, run_tool
 from .segmenter_reference import Segmenter
 
 init_default_scope('mmseg')

@@ -19,8 +19,8 @@ from mmseg_depict.apis.onnx_export import (ExportShapeError,
                                            random_weights_segmentor)
 from mmseg_depict.models.decode_heads.detr_seg_head import (DETR_DECODER,
                                                             DETR_ENCODER)
-from .conftest import (CONFIGS, load_script, load_unformatted_config, run_tool,
-                       write_config)
+from .common import (CONFIGS, load_script, load_unformatted_config, run_tool,
+                     write_config)
 
 DEPICT_CONFIGS = sorted(
     osp.relpath(p, CONFIGS)

@@ -11,7 +11,7 @@ import pytest
 
 from mmseg_depict.evaluation import PanopticFolders, pq_image_stats
 from mmseg_depict.utils import id2rgb, rgb2id
-from .conftest import run_tool
+from .common import run_tool
 
 
 @pytest.fixture

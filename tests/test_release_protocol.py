@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 
 from mmseg_depict.datasets.transforms import EnlargeShortSide
-from .conftest import CONFIGS
+from .common import CONFIGS
 
 #: dataset -> (test scale, window, stride) of the release's config file;
 #: ADE20K at 640 applies its rule (window = stride = image size) at 640.

@@ -6,7 +6,7 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmseg_depict.engine import build_runner
-from .conftest import load_unformatted_config, run_tool, small_config
+from .common import load_unformatted_config, run_tool, small_config
 
 
 def test_resume_restores_iteration_and_optimizer(synthetic_roots, tmp_path):

@@ -11,7 +11,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmseg_depict.engine import UnsafeCheckpointError
-from .conftest import run_tool
+from .common import run_tool
 
 
 def test_runner_checkpoint_loads_weights_only(trained):

@@ -17,7 +17,7 @@ from pycocotools import mask as mask_utils
 from mmseg_depict.datasets.converters import (CONTEXT59_CATEGORY_IDS,
                                               DetailFormatError,
                                               convert_pascal_context)
-from .conftest import run_tool
+from .common import run_tool
 
 
 def test_context59_ids_equal_mmsegs_mapping():

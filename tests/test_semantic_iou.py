@@ -11,7 +11,7 @@ import torch
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.evaluation import IoUMetric
 
-from .conftest import run_tool
+from .common import run_tool
 
 K = 12
 

@@ -8,7 +8,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from .conftest import run_tool
+from .common import run_tool
 
 
 def metrics_of(work_dir: str) -> dict:

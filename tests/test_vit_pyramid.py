@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from .conftest import CONFIGS, train_and_test_config
+from .common import CONFIGS, train_and_test_config
 
 MASK2FORMER = 'mask2former/mask2former_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
 DEPICT = 'depict/depict-sa_vit-s16-mln_8xb2-160k_ade20k-512x512.py'
