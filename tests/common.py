@@ -499,20 +499,12 @@ def mmseg_scope():
     init_default_scope('mmseg')
 
 
-#: Tests that take the longest (several processes each): started first.
-LONG_FILES = ('test_distributed.py', )
-
-
 def pytest_collection_modifyitems(items):
     # With `-n 2 --dist loadgroup` (pytest.ini), the tests that share the
     # lazily trained runs stay on one worker, so nothing is trained twice.
     for item in items:
         if 'trained' in getattr(item, 'fixturenames', ()):
             item.add_marker(pytest.mark.xdist_group('trained'))
-    # Long tests and the trained group first, the many short ones after: a
-    # long test handed out last would leave the other worker idle at the end.
-    items.sort(key=lambda item: not (item.path.name in LONG_FILES or 'trained'
-                                     in getattr(item, 'fixturenames', ())))
 
 
 # The modules imported above (torch, mmengine, mmseg, mmdet) are hundreds of
