@@ -31,8 +31,9 @@ ADE="$WORK/data/ade/ADEChallengeData2016"
 COCO="$WORK/data/coco"
 "$PY" tools/misc/generate_synthetic_dataset.py ade20k "$ADE" \
   --num-train 64 --num-val 16 --size 512 683
+COCO_TRAIN=32  # DETR's config trains on batches of 2: 16 iterations an epoch
 "$PY" tools/misc/generate_synthetic_dataset.py coco_panoptic "$COCO" \
-  --num-train 32 --num-val 8 --size 480 640
+  --num-train "$COCO_TRAIN" --num-val 8 --size 480 640
 
 # Schedules shortened to ITERS iterations (DETR: epochs of the generated
 # training split), one validation at the end, no pretrained weights.
@@ -52,7 +53,8 @@ mmdet_run() {  # name config [train args...]
   shift 2
   "$PY" tools/train.py "$config" --work-dir "$WORK/$name" "$@" \
     --cfg-options model.backbone.init_cfg=None \
-    train_cfg.max_epochs=$(( (ITERS + 15) / 16 )) train_cfg.val_interval=1000 \
+    train_cfg.max_epochs=$(( (2 * ITERS + COCO_TRAIN - 1) / COCO_TRAIN )) \
+    train_cfg.val_interval=1000 \
     default_hooks.checkpoint.interval=1000 default_hooks.logger.interval=10 \
     train_dataloader.dataset.data_root="$COCO/" \
     val_dataloader.dataset.data_root="$COCO/" \

@@ -1,8 +1,8 @@
-"""Tabulate training runs from their work dirs: iterations, median seconds
-per iteration and peak GPU memory after the first logged interval (and that
-interval's peak on its own), first and last logged loss, and what
-``tools/test.py`` measured (``WORK_DIR/test``). Exits with an error when a
-logged loss is not finite.
+"""Tabulate training runs from their work dirs: last logged iteration,
+median seconds per iteration and peak GPU memory after the first logged
+interval (and that interval's peak on its own), first and last logged
+loss, and what ``tools/test.py`` measured (``WORK_DIR/test``). Exits with an
+error when a logged loss is not finite.
 
     python tools/misc/summarize_training_runs.py WORK_DIR [WORK_DIR ...]
 """
@@ -58,8 +58,9 @@ def main(argv=None):
     parser.add_argument('work_dirs', nargs='+')
     args = parser.parse_args(argv)
     rows = [summarize(d) for d in args.work_dirs]
-    print('| run | iterations | s / iter | peak memory MB (first interval) '
-          '| loss first -> last | tools/test.py |')
+    print('| run | last logged iteration | s / iter | '
+          'peak memory MB (first interval) | loss first -> last | '
+          'tools/test.py |')
     print('|---|---|---|---|---|---|')
     for r in rows:
         metrics = ', '.join(f'{k.split("/")[-1]} {v:.2f}'
