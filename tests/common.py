@@ -537,3 +537,20 @@ def pytest_collection_modifyitems(items):
 # are left out of the full garbage collections, which mmengine runs each
 # time it builds a dataset (`gc.collect()` in `BaseDataset`).
 gc.freeze()
+
+
+@pytest.fixture(autouse=True)
+def freeze_survivors():
+    """After each test, its garbage is collected and what survives it
+    (registries, caches, session fixtures) is frozen too, so the collections
+    of the next test only walk the objects that test makes."""
+    yield
+    gc.collect()
+    gc.freeze()
+
+
+# The tests check that checkpoints and outputs are written whole (temporary
+# file, then rename), not that they would survive a power cut: flushing the
+# suite's ~8 GB of checkpoints to the disk with fsync only made tests wait.
+# Forked tools inherit this; tests that need a failing fsync patch it.
+os.fsync = lambda fd: None
