@@ -42,7 +42,6 @@ cv2.setNumThreads(1)
 CONFIGS = osp.join(ROOT, 'configs')
 
 
-
 def _remember_outcomes(lookup):
     """``lookup`` answering each argument tuple once, failures included:
     ``functools.lru_cache`` does not keep a raised error."""
@@ -504,10 +503,9 @@ class _TrainedRuns(dict):
         out = str(self.tmp_path_factory.mktemp(layout))
         config = small_config(layout, self.roots[layout], out)
         work_dir = osp.join(out, 'work')
-        # tools/train.py from a fresh interpreter once per runner: here for
-        # mmseg's; mmdet's in test_distributed.py (dist_train.sh).
-        run_tool(['tools/train.py', config, '--work-dir', work_dir],
-                 new_interpreter=layout == 'ade20k')
+        # Forked: tools/train.py starts from fresh interpreters for both
+        # runners in test_distributed.py (dist_train.sh).
+        run_tool(['tools/train.py', config, '--work-dir', work_dir])
         self[layout] = (config, work_dir)
         return self[layout]
 

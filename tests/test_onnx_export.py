@@ -112,8 +112,16 @@ def assert_parity(check: dict) -> None:
     assert check['max_abs'] > 1e-3, check  # logits that say something
 
 
-@pytest.mark.parametrize(
-    'name', [exported_config(configs) for configs in DEPICT_NETWORKS.values()])
+#: Networks whose export two tests below check with parity: DEPICT-SA ViT-T
+#: on the command line (dynamic shape), DEPICT-CA ViT-T with its head-output
+#: graph.
+CHECKED_BELOW = ('depict-sa_vit-t16', 'depict-ca_vit-t16')
+
+
+@pytest.mark.parametrize('name', [
+    exported_config(configs) for network, configs in DEPICT_NETWORKS.items()
+    if network not in CHECKED_BELOW
+])
 def test_depict_network_exports_with_parity(name, tmp_path):
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     backbone = cfg.model.backbone
@@ -151,8 +159,8 @@ def test_cli_exports_checkpoint_with_dynamic_shape(tmp_path):
     here; the benchmark exports them); the dynamic graph then runs a batch
     of 2 at another size."""
     cfg = load_unformatted_config(
-        osp.join(CONFIGS, 'depict',
-                 'depict-sa_vit-t16_8xb1-160k_ade20k-512x512.py'))
+        osp.join(CONFIGS,
+                 exported_config(DEPICT_NETWORKS['depict-sa_vit-t16'])))
     cfg.model.backbone.num_layers = TEST_DEPTH
     config = write_config(cfg, str(tmp_path / 'depict-sa_vit-t16_shallow.py'))
     model = random_weights_segmentor(config, seed=3)
@@ -183,24 +191,26 @@ def test_cli_exports_checkpoint_with_dynamic_shape(tmp_path):
 def test_head_output_graph_ends_at_the_head_logits(tmp_path):
     """--output head: one output, the head's logits at 1/16 of the input,
     the same as PyTorch's decode head; its argmax after a resize in the
-    application is the default graph's label map."""
-    config = osp.join(CONFIGS, 'depict',
-                      'depict-ca_vit-t16_8xb1-160k_ade20k-512x512.py')
+    application is the default graph's label map. Both graphs of the
+    network match PyTorch."""
+    config = osp.join(CONFIGS,
+                      exported_config(DEPICT_NETWORKS['depict-ca_vit-t16']))
     cfg = Config.fromfile(config)
     cfg.model.backbone.num_layers = TEST_DEPTH
     model = random_weights_segmentor(cfg)
     head_file = str(tmp_path / 'head.onnx')
     full_file = str(tmp_path / 'full.onnx')
-    export_onnx(model, head_file, (64, 96), output='head')
-    export_onnx(model, full_file, (64, 96))
+    export_onnx(model, head_file, (32, 64), output='head')
+    assert export_onnx(model, full_file, (32, 64)) == 'dynamo'
     assert_parity(
-        compare_with_onnxruntime(model, head_file, (64, 96), output='head'))
-    image = np.random.default_rng(1).uniform(0, 255, (1, 3, 64, 96))
+        compare_with_onnxruntime(model, head_file, (32, 64), output='head'))
+    assert_parity(compare_with_onnxruntime(model, full_file, (32, 64)))
+    image = np.random.default_rng(1).uniform(0, 255, (1, 3, 32, 64))
     feed = {'image': image.astype(np.float32)}
     outputs = onnxruntime_session(head_file).run(None, feed)
-    assert len(outputs) == 1 and outputs[0].shape == (1, 150, 4, 6)
+    assert len(outputs) == 1 and outputs[0].shape == (1, 150, 2, 4)
     resized = torch.nn.functional.interpolate(
-        torch.from_numpy(outputs[0]), (64, 96), mode='bilinear')
+        torch.from_numpy(outputs[0]), (32, 64), mode='bilinear')
     _, labels = onnxruntime_session(full_file).run(None, feed)
     assert (resized.argmax(1).numpy() == labels).mean() >= 0.9999
 
