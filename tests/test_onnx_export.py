@@ -1,6 +1,8 @@
-"""ONNX export (tools/deployment/pytorch2onnx.py): every DEPICT network, a
-Mask2Former and a DETR-seg config run in onnxruntime as in PyTorch
-(max |logit difference| <= 1e-4, argmax agreement >= 99.99 %)."""
+"""ONNX export (tools/deployment/pytorch2onnx.py): a DEPICT network of each
+structure (SA, CA, SA on the ViT pyramid; the 25 configs differ from these
+only in size and dataset settings, checked here), a Mask2Former and a
+DETR-seg config run in onnxruntime as in PyTorch (max |logit difference|
+<= 1e-4, argmax agreement >= 99.99 %)."""
 import glob
 import itertools
 import os
@@ -42,16 +44,21 @@ DEPICT_NETWORKS = {
 }
 #: Model settings that follow the dataset.
 DATASET_SETTINGS = ('num_classes', 'img_size', 'size', 'crop_size', 'stride')
+#: Model settings that size a network: ViT width (with the head count that
+#: keeps attention heads 64 wide, checked below), depth, the head's input
+#: width, the pretrained file.
+SIZE_SETTINGS = ('embed_dims', 'num_heads', 'num_layers', 'in_channels',
+                 'pretrained')
 
 
-def without_dataset_settings(value):
+def without(value, settings: tuple):
     if isinstance(value, dict):
         return {
-            k: without_dataset_settings(v)
-            for k, v in value.items() if k not in DATASET_SETTINGS
+            k: without(v, settings)
+            for k, v in value.items() if k not in settings
         }
     if isinstance(value, (list, tuple)):
-        return [without_dataset_settings(v) for v in value]
+        return [without(v, settings) for v in value]
     return value
 
 
@@ -61,18 +68,44 @@ def exported_config(configs: list) -> str:
     return ade20k
 
 
-def network_settings(config: str) -> dict:
-    return without_dataset_settings(
-        Config.fromfile(osp.join(CONFIGS, config)).model.to_dict())
+def model_settings(config: str) -> dict:
+    return Config.fromfile(osp.join(CONFIGS, config)).model.to_dict()
 
 
 def test_configs_of_a_network_differ_only_in_dataset_settings():
     assert len(DEPICT_NETWORKS) == 9, sorted(DEPICT_NETWORKS)
     for configs in DEPICT_NETWORKS.values():
         exported = exported_config(configs)
-        expected = network_settings(exported)
+        expected = without(model_settings(exported), DATASET_SETTINGS)
         for config in configs:
-            assert network_settings(config) == expected, (config, exported)
+            assert without(model_settings(config),
+                           DATASET_SETTINGS) == expected, (config, exported)
+
+
+#: The network each test below exports, one per structure (head mode and
+#: neck): the networks of a structure differ only in size (checked here),
+#: which changes the graph's tensor sizes, not its operators.
+EXPORTED_NETWORKS = {
+    'depict-sa_vit-t16': 'test_cli_exports_checkpoint_with_dynamic_shape',
+    'depict-ca_vit-t16': 'test_head_output_graph_ends_at_the_head_logits',
+    'depict-sa_vit-s16-mln': 'test_pyramid_network_exports_with_parity',
+}
+
+
+def test_networks_of_a_structure_differ_only_in_size():
+    structures = {}
+    for network, configs in DEPICT_NETWORKS.items():
+        settings = model_settings(exported_config(configs))
+        backbone = settings['backbone']
+        assert backbone['embed_dims'] == 64 * backbone['num_heads'], network
+        structure = without(settings, DATASET_SETTINGS + SIZE_SETTINGS)
+        structures.setdefault(repr(structure), set()).add(network)
+    for networks in structures.values():
+        exported = networks & set(EXPORTED_NETWORKS)
+        assert len(exported) == 1, (sorted(networks), sorted(exported))
+    assert len(structures) == len(EXPORTED_NETWORKS)
+    for test in EXPORTED_NETWORKS.values():
+        assert callable(globals().get(test)), test
 
 
 #: Depth of the repeated blocks in the exports here (ViT encoder, four where
@@ -112,25 +145,13 @@ def assert_parity(check: dict) -> None:
     assert check['max_abs'] > 1e-3, check  # logits that say something
 
 
-#: Networks whose export two tests below check with parity: DEPICT-SA ViT-T
-#: on the command line (dynamic shape), DEPICT-CA ViT-T with its head-output
-#: graph.
-CHECKED_BELOW = ('depict-sa_vit-t16', 'depict-ca_vit-t16')
-
-
-@pytest.mark.parametrize('name', [
-    exported_config(configs) for network, configs in DEPICT_NETWORKS.items()
-    if network not in CHECKED_BELOW
-])
-def test_depict_network_exports_with_parity(name, tmp_path):
+def test_pyramid_network_exports_with_parity(tmp_path):
+    name = exported_config(DEPICT_NETWORKS['depict-sa_vit-s16-mln'])
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     backbone = cfg.model.backbone
-    if isinstance(backbone.get('out_indices'), (list, tuple)):
-        # The ViT-pyramid (mln) config taps four layers: keep four.
-        backbone.num_layers = len(backbone.out_indices)
-        backbone.out_indices = tuple(range(backbone.num_layers))
-    else:
-        backbone.num_layers = TEST_DEPTH
+    # Its neck taps four layers of the encoder: four are kept.
+    backbone.num_layers = len(backbone.out_indices)
+    backbone.out_indices = tuple(range(backbone.num_layers))
     model = random_weights_segmentor(cfg)
     onnx_file = str(tmp_path / 'model.onnx')
     assert export_onnx(model, onnx_file, (32, 64)) == 'dynamo'
