@@ -63,7 +63,7 @@ def _remember_outcomes(lookup):
 
 
 # A config with an `mmdet::` or `mmseg::` base makes mmengine read every
-# metafile of that package (~80 YAML files, ~0.35 s) on each load; they do
+# metafile of that package (~80 YAML files, ~0.2 s) on each load; they do
 # not change during a test session, so each lookup runs once. The lookup of
 # a base without a metafile entry (`mmdet::_base_/default_runtime.py`, under
 # every mmdet-scoped config here) ends in a ValueError that mmengine catches,
