@@ -221,6 +221,10 @@ def test_head_output_graph_ends_at_the_head_logits(tmp_path):
     model = random_weights_segmentor(cfg)
     head_file = str(tmp_path / 'head.onnx')
     full_file = str(tmp_path / 'full.onnx')
+    # 32x64 as the other exports: at 64x96 the full graph's labels agreed
+    # with float64 PyTorch on 99.87 % of pixels at a logit difference of
+    # 3.4e-5, less than float32 PyTorch's own (5.7e-5): near-ties of random
+    # weights' logits after the resize, not the export.
     export_onnx(model, head_file, (32, 64), output='head')
     assert export_onnx(model, full_file, (32, 64)) == 'dynamo'
     assert_parity(
