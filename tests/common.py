@@ -273,9 +273,11 @@ def run_tool(args: List[str],
     test process, which has torch, mmseg, mmdet and mmseg_depict imported
     already: the same code path as the command line at none of the ~8 s a
     new interpreter pays for its imports. ``new_interpreter=True`` starts
-    ``python`` itself; the suite does that once per script (and per runner
-    for train / test) to cover what only a fresh process shows (imports,
-    ``sys.path``, the ``__main__`` block).
+    ``python`` itself, where what only a fresh process shows is tested
+    (imports, ``sys.path``, the ``__main__`` block): every script's
+    ``--help``, tools/test.py on mmdet's runner. train.py (both runners)
+    and test.py (mmseg's) start fresh through torchrun in
+    test_distributed.py.
     """
     if new_interpreter:
         return _run_in_new_interpreter(args, check, timeout)

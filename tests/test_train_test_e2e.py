@@ -58,7 +58,7 @@ def test_training_runs_are_tabulated_and_nan_losses_fail(trained, tmp_path):
         if line.startswith(f'| {osp.basename(work_dir)} |')
     ]
     cells = [c.strip() for c in row.split('|')[1:-1]]
-    assert cells[1] == '2'  # iterations
+    assert cells[1] == '2'  # last logged iteration
     assert cells[4] == f"{train[0]['loss']:.3f} -> {train[-1]['loss']:.3f}"
 
     broken = tmp_path / 'broken_run' / '20260101_000000' / 'vis_data'
