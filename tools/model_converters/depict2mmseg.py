@@ -70,7 +70,7 @@ def main(argv=None):
             meta=dict(converted_from=args.src, dataset_meta=meta, **info)),
         args.dst)
     backbone = ('DistilledVisionTransformer'
-                if info['distilled'] else 'VisionTransformer')
+                if info['distilled'] else 'FusedVisionTransformer')
     print(
         f"{args.dst}: DEPICT-{info['mode'].upper()}, {backbone} "
         f"(embed_dims={info['embed_dims']}, num_layers={info['num_layers']}), "

@@ -8,11 +8,13 @@ data_preprocessor = dict(
     pad_val=0,
     seg_pad_val=255)
 model = dict(
-    type='EncoderDecoder',
+    # mmseg's EncoderDecoder, sliding windows 4 crops per forward pass (the
+    # release's --window-batch-size); test_cfg.batch_size=1 runs them singly.
+    type='BatchedSlideEncoderDecoder',
     data_preprocessor=data_preprocessor,
     pretrained='pretrain/vit-b16_augreg-in21k-ft-in1k_384.pth',
     backbone=dict(
-        type='VisionTransformer',
+        type='FusedVisionTransformer',  # mmseg's ViT, fused attention
         img_size=(512, 512),
         patch_size=16,
         patch_bias=True,  # timm / AugReg patch embeddings have a bias
@@ -43,4 +45,5 @@ model = dict(
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
-    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(512, 512)))
+    test_cfg=dict(
+        mode='slide', crop_size=(512, 512), stride=(512, 512), batch_size=4))

@@ -3,15 +3,17 @@ from typing import Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmengine.model.weight_init import trunc_normal_
-from mmseg.models.backbones import VisionTransformer
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from .fused_vit import FusedVisionTransformer
+
 
 @MODELS.register_module()
-class DistilledVisionTransformer(VisionTransformer):
-    """mmseg's ViT with DeiT's distillation token.
+class DistilledVisionTransformer(FusedVisionTransformer):
+    """mmseg's ViT with DeiT's distillation token (fused attention as
+    :class:`FusedVisionTransformer`).
 
     DeiT-distilled encoders (as in the Segmenter / DEPICT releases) prepend a
     second learned token after the class token; both attend with the patches
@@ -19,7 +21,7 @@ class DistilledVisionTransformer(VisionTransformer):
     extra tokens followed by the patch grid.
 
     Args:
-        **kwargs: As for :class:`mmseg.models.backbones.VisionTransformer`;
+        **kwargs: As for :class:`FusedVisionTransformer`;
             ``with_cls_token`` must stay True and ``output_cls_token`` False.
     """
 
