@@ -9,11 +9,13 @@ dataset_type = 'PascalContextDataset59'
 data_root = 'data/VOCdevkit/VOC2010/'
 
 model = dict(
+    type='BatchedSlideEncoderDecoder',  # windows 4 crops per forward pass
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(
         num_classes=num_classes,
         loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(320, 320)))
+    test_cfg=dict(
+        mode='slide', crop_size=crop_size, stride=(320, 320), batch_size=4))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

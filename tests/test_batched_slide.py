@@ -1,0 +1,134 @@
+"""Batched sliding windows vs mmseg 1.2.2's ``EncoderDecoder.slide_inference``
+(the reference: mmseg's own method, run on the same model in float64)."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+from mmseg_depict.models import BatchedSlideEncoderDecoder
+from tests.common import CONFIGS, load_unformatted_config
+
+
+def _model(crop, stride, batch_size):
+    """A small DEPICT-SA segmentor (ViT, 2 layers) in float64."""
+    torch.manual_seed(0)
+    model = MODELS.build(
+        ConfigDict(
+            type='BatchedSlideEncoderDecoder',
+            backbone=dict(
+                type='FusedVisionTransformer',
+                img_size=crop,
+                patch_size=8,
+                embed_dims=32,
+                num_layers=2,
+                num_heads=2,
+                final_norm=True,
+                interpolate_mode='bilinear'),
+            decode_head=dict(
+                type='DEPICTHead',
+                mode='sa',
+                in_channels=32,
+                num_classes=5,
+                num_layers=1,
+                num_heads=2,
+                dim_head=8,
+                loss_decode=dict(type='CrossEntropyLoss')),
+            test_cfg=dict(
+                mode='slide',
+                crop_size=crop,
+                stride=stride,
+                batch_size=batch_size)))
+    model.init_weights()
+    return model.double().eval()
+
+
+def _metas(num_images, shape):
+    return [
+        dict(ori_shape=shape, img_shape=shape, pad_shape=shape)
+        for _ in range(num_images)
+    ]
+
+
+@pytest.mark.parametrize(
+    'num_images, shape, crop, stride',
+    [
+        (1, (80, 112), (48, 48), (32, 32)),  # overlaps, shifted edge crops
+        (2, (72, 100), (48, 64), (40, 24)),  # a batch of two, non-square
+        (1, (40, 56), (48, 64), (32, 32)),  # image smaller than the crop
+        (1, (96, 96), (48, 48), (48, 48)),  # tiled, no overlap
+    ])
+def test_equals_mmseg_slide_inference(num_images, shape, crop, stride):
+    model = _model(crop, stride, batch_size=1)
+    torch.manual_seed(1)
+    inputs = torch.randn(num_images, 3, *shape, dtype=torch.float64)
+    with torch.no_grad():
+        stock_metas = _metas(num_images, shape)
+        reference = EncoderDecoder.slide_inference(model, inputs, stock_metas)
+        for batch_size in (1, 2, 3, 4, 100):
+            model.test_cfg.batch_size = batch_size
+            metas = _metas(num_images, shape)
+            passes = []
+            real = model.encode_decode
+
+            def counted(crops, crop_metas):
+                passes.append(crops.shape[0])
+                return real(crops, crop_metas)
+
+            model.encode_decode = counted
+            logits = model.slide_inference(inputs, metas)
+            del model.encode_decode
+            assert logits.shape == reference.shape
+            assert (logits - reference).abs().max() <= 1e-10, batch_size
+            # Same side effect on the metas as mmseg's (img_shape = crop).
+            assert metas == stock_metas
+            assert max(passes) <= max(batch_size, num_images)
+            windows = sum(passes) // num_images
+            per_pass = max(1, batch_size // num_images)
+            assert len(passes) == -(-windows // per_pass)
+
+
+def test_predict_and_tta_path_uses_batches():
+    """``predict`` (inference APIs, tools/test.py, TTA's test_step) reaches
+    the batched windows."""
+    model = _model((48, 48), (32, 32), batch_size=4)
+    seen = []
+    real = model.encode_decode
+    model.encode_decode = lambda crops, metas: seen.append(
+        crops.shape[0]) or real(crops, metas)
+    sample = SegDataSample(metainfo=_metas(1, (80, 112))[0])
+    with torch.no_grad():
+        out = model.predict(
+            torch.randn(1, 3, 80, 112, dtype=torch.float64), [sample])
+    assert out[0].seg_logits.data.shape == (5, 80, 112)
+    assert seen == [4, 2]  # 6 windows, 4 per pass
+
+
+@pytest.mark.parametrize('bad', [0, -1, 2.0, True, '4'])
+def test_bad_batch_size_is_named(bad):
+    model = _model((48, 48), (32, 32), batch_size=bad)
+    with pytest.raises(ValueError, match=r'model\.test_cfg\.batch_size.*'
+                       + repr(bad).replace('.', r'\.')):
+        model.slide_inference(
+            torch.zeros(1, 3, 64, 64, dtype=torch.float64), _metas(1,
+                                                                  (64, 64)))
+
+
+def test_slide_configs_batch_their_windows():
+    """Every slide config of ours runs batched windows (4 crops a pass)."""
+    slide = []
+    for path in sorted(glob.glob(osp.join(CONFIGS, '*', '*.py'))):
+        if '_base_' in path:
+            continue
+        cfg = load_unformatted_config(path)
+        test_cfg = cfg.model.get('test_cfg') or {}
+        if test_cfg.get('mode') != 'slide':
+            continue
+        slide.append(path)
+        assert MODELS.get(cfg.model.type) is BatchedSlideEncoderDecoder, path
+        assert test_cfg.batch_size == 4, path
+    assert len(slide) >= 26  # 24 DEPICT + Mask2Former R50 / Swin-T PASCAL
