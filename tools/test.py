@@ -6,10 +6,11 @@ import argparse
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.datasets import check_config_data
 from mmseg_depict.engine import (add_runner_args, build_runner,
+                                 compile_forward,
                                  data_loaders_for, dump_detection_results,
                                  load_config, parse_runner_args,
                                  set_test_outputs, set_tta,
-                                 shutdown_distributed)
+                                 shutdown_distributed, take_compile_option)
 
 
 def parse_args(argv=None):
@@ -42,7 +43,10 @@ def main(argv=None):
     check_config_data(cfg, data_loaders_for('test', cfg))
     if args.tta:
         set_tta(cfg)
+    compile_kwargs = take_compile_option(cfg, args.compile)
     runner = build_runner(cfg)
+    if compile_kwargs is not None:
+        compile_forward(runner.model, compile_kwargs)
     dump_detection_results(runner, args.out)
     runner.test()
     del runner  # its DDP model must go before the process group

@@ -8,9 +8,10 @@ import argparse
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.datasets import check_config_data
 from mmseg_depict.engine import (add_runner_args, build_runner,
+                                 compile_forward,
                                  data_loaders_for, enable_amp, load_config,
                                  parse_runner_args, set_resume,
-                                 shutdown_distributed)
+                                 shutdown_distributed, take_compile_option)
 
 
 def parse_args(argv=None):
@@ -40,7 +41,10 @@ def main(argv=None):
         enable_amp(cfg)
     set_resume(cfg, args.resume)
     check_config_data(cfg, data_loaders_for('train', cfg))
+    compile_kwargs = take_compile_option(cfg, args.compile)
     runner = build_runner(cfg)
+    if compile_kwargs is not None:
+        compile_forward(runner.model, compile_kwargs)
     runner.train()
     del runner  # its DDP model must go before the process group
     shutdown_distributed()

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from mmengine.fileio import put_text
 
+from ..engine.forward_compile import compile_forward
 from ..utils.panoptic_ids import id2rgb, segment_bbox
 from .inference import ConfigLike, build_inferencer
 
@@ -69,6 +70,11 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.5,
         help='weight of the painted classes over the image, in (0, 1]')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help="torch.compile the model's forward (the first image takes "
+        'longer; worth it for folders and videos)')
 
 
 class Predictor:
@@ -82,16 +88,21 @@ class Predictor:
         device (str): Torch device. Default: ``'cpu'``.
         opacity (float): Weight of the painted classes over the image, in
             (0, 1]. Default: 0.5.
+        compile (bool): ``torch.compile`` the network's forward
+            (:func:`mmseg_depict.engine.compile_forward`). Default: False.
     """
 
     def __init__(self,
                  config: ConfigLike,
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
-                 opacity: float = 0.5) -> None:
+                 opacity: float = 0.5,
+                 compile: bool = False) -> None:
         if not 0 < opacity <= 1:
             raise ValueError(f'opacity={opacity}: expected a value in (0, 1]')
         self.inferencer = build_inferencer(config, checkpoint, device)
+        if compile:
+            compile_forward(self.inferencer.model)
         self.scope = self.inferencer.cfg.get('default_scope', 'mmseg')
         self.visualizer = self.inferencer.visualizer
         meta = self.inferencer.model.dataset_meta
@@ -104,7 +115,8 @@ class Predictor:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> 'Predictor':
         """From the arguments of :func:`add_model_arguments`."""
-        return cls(args.config, args.checkpoint, args.device, args.opacity)
+        return cls(args.config, args.checkpoint, args.device, args.opacity,
+                   args.compile)
 
     @property
     def classes(self) -> Tuple[str, ...]:

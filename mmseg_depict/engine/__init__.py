@@ -1,4 +1,5 @@
 from .atomic_local_backend import AtomicLocalBackend, publish, write_image
+from .forward_compile import compile_forward, take_compile_option
 from .runner_setup import (add_runner_args, build_runner, config_scope,
                            data_loaders_for, dump_detection_results,
                            enable_amp, load_config, parse_runner_args,
@@ -9,8 +10,10 @@ from .safe_checkpoint import (MMENGINE_CHECKPOINT_GLOBALS,
 
 __all__ = [
     'AtomicLocalBackend', 'MMENGINE_CHECKPOINT_GLOBALS',
-    'UnsafeCheckpointError', 'add_runner_args', 'build_runner', 'config_scope',
+    'UnsafeCheckpointError', 'add_runner_args', 'build_runner', 'compile_forward',
+    'config_scope',
     'data_loaders_for', 'dump_detection_results', 'enable_amp', 'load_config',
     'parse_runner_args', 'publish', 'safe_torch_load', 'set_resume',
-    'set_test_outputs', 'set_tta', 'shutdown_distributed', 'write_image'
+    'set_test_outputs', 'set_tta', 'shutdown_distributed',
+    'take_compile_option', 'write_image'
 ]

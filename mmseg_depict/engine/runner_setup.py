@@ -34,6 +34,12 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help="torch.compile the model's forward (backbone, neck, decode "
+        'head); the loss and optimizer stay eager. A `compile` key in the '
+        'config does the same (mmengine would compile the optimizer step)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
