@@ -47,8 +47,9 @@ def _assert_same_output_and_grads(stock, fused, make_inputs, call):
         torch.manual_seed(0)
         inputs = make_inputs()
         out = call(module, inputs)
-        out = torch.cat([o.flatten() for o in out]) if isinstance(
-            out, (tuple, list)) else out
+        out = torch.cat([o.flatten()
+                         for o in out]) if isinstance(out,
+                                                      (tuple, list)) else out
         (out * torch.linspace(-1, 1, out.numel(),
                               dtype=out.dtype).view_as(out)).sum().backward()
         outputs.append(out.detach())
@@ -118,6 +119,30 @@ def test_cross_attention_with_positions_and_masks_equals_mmcv(mask_kind):
     _assert_same_output_and_grads(stock, fused, make_inputs, call)
 
 
+@pytest.mark.parametrize(
+    'extra',
+    [dict(kdim=16, vdim=16),
+     dict(add_bias_kv=True),
+     dict(bias=False)])
+def test_other_torch_options_equal_mmcv(extra):
+    """Separate key / value widths (own projections), learned key / value
+    biases (mmcv's own forward), no projection bias."""
+    torch.manual_seed(0)
+    stock = MultiheadAttention(
+        embed_dims=32, num_heads=4, batch_first=True, **extra).double()
+    fused = _fused_copy(stock)
+    width = extra.get('kdim', 32)
+
+    def make_inputs():
+        return [
+            torch.randn(2, 5, 32, dtype=torch.float64, requires_grad=True),
+            torch.randn(2, 7, width, dtype=torch.float64, requires_grad=True)
+        ]
+
+    _assert_same_output_and_grads(stock, fused, make_inputs,
+                                  lambda m, t: m(t[0], t[1], t[1]))
+
+
 def _vit_kwargs(**overrides):
     kwargs = dict(
         img_size=(32, 48),
@@ -166,14 +191,15 @@ def test_vit_equals_mmseg_vit(with_cp):
 def test_stock_switch_and_distilled_vit():
     torch.manual_seed(0)
     plain = FusedVisionTransformer(**_vit_kwargs(fused_attention=False))
-    assert all(type(layer.attn) is MultiheadAttention for layer in plain.layers)
+    assert all(
+        type(layer.attn) is MultiheadAttention for layer in plain.layers)
     kwargs = _vit_kwargs(out_indices=2)
     fused = DistilledVisionTransformer(**kwargs).double()
     stock = DistilledVisionTransformer(
         fused_attention=False, **kwargs).double()
     stock.load_state_dict(fused.state_dict(), strict=True)
-    assert all(type(layer.attn) is FusedMultiheadAttention
-               for layer in fused.layers)
+    assert all(
+        type(layer.attn) is FusedMultiheadAttention for layer in fused.layers)
     x = torch.randn(2, 3, 32, 48, dtype=torch.float64)
     fused.eval()
     stock.eval()
@@ -201,8 +227,8 @@ def test_attention_dropout_still_applied_in_training():
     # Inverted dropout keeps the expectation: the mean over many draws
     # approaches the eval output.
     mean = torch.stack([fused(x) for _ in range(400)]).mean(0)
-    assert (mean - eval_out).abs().mean() < 0.25 * (first -
-                                                   eval_out).abs().mean()
+    assert (mean -
+            eval_out).abs().mean() < 0.25 * (first - eval_out).abs().mean()
 
 
 def test_every_vit_config_uses_fused_attention_by_default():

@@ -4,6 +4,8 @@ import time
 from typing import Callable, Dict
 
 import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 
 def median_ms(fns: Dict[str, Callable], warmup: int,
@@ -36,3 +38,26 @@ def saved_for_backward_mb(forward: Callable[[], torch.Tensor]) -> float:
         out = forward()
     out.sum().backward()
     return sum(storages.values()) / 2**20
+
+
+def random_samples(batch: int, shape, num_classes: int, seed: int = 0) -> list:
+    """``batch`` SegDataSamples with blocky random label maps (a few classes
+    per image, like scenes) and the metas of an unpadded ``shape`` image."""
+    g = torch.Generator().manual_seed(seed)
+    samples = []
+    for _ in range(batch):
+        coarse = torch.randint(
+            0,
+            num_classes, (1, shape[0] // 64 + 1, shape[1] // 64 + 1),
+            generator=g)
+        labels = coarse.repeat_interleave(64, 1).repeat_interleave(
+            64, 2)[:, :shape[0], :shape[1]]
+        samples.append(
+            SegDataSample(
+                gt_sem_seg=PixelData(data=labels),
+                metainfo=dict(
+                    img_shape=shape,
+                    pad_shape=shape,
+                    ori_shape=shape,
+                    batch_input_shape=shape)))
+    return samples

@@ -19,11 +19,9 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.utils.benchmark import median_ms
+from mmseg_depict.utils.benchmark import median_ms, random_samples
 from mmseg_depict.utils.model_analysis import (build_model, count_params,
                                                model_and_head_macs)
 
@@ -56,28 +54,6 @@ MODELS = {
     'DETR-panoptic (R50)':
     ('ResNet-50', 'configs/detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py'),
 }
-
-
-def random_samples(batch, shape, num_classes, seed=0):
-    """Blocky random label maps (a few classes per image, like scenes)."""
-    g = torch.Generator().manual_seed(seed)
-    samples = []
-    for _ in range(batch):
-        coarse = torch.randint(
-            0,
-            num_classes, (1, shape[0] // 64 + 1, shape[1] // 64 + 1),
-            generator=g)
-        labels = coarse.repeat_interleave(64, 1).repeat_interleave(
-            64, 2)[:, :shape[0], :shape[1]]
-        samples.append(
-            SegDataSample(
-                gt_sem_seg=PixelData(data=labels),
-                metainfo=dict(
-                    img_shape=shape,
-                    pad_shape=shape,
-                    ori_shape=shape,
-                    batch_input_shape=shape)))
-    return samples
 
 
 def measure(name, backbone, config, args, device):

@@ -35,7 +35,7 @@ class FusedMultiheadAttention(MultiheadAttention):
     kernel path does not cover (``add_bias_kv``, ``add_zero_attn``) run
     mmcv's own forward.
 
-    Existing modules are converted in place by :func:`fuse_multihead_attention`.
+    :func:`fuse_multihead_attention` converts existing modules in place.
     """
 
     def forward(self,
@@ -80,19 +80,24 @@ class FusedMultiheadAttention(MultiheadAttention):
                 and query_pos.shape == key.shape:
             key_pos = query_pos
         # One input with no position: q, k and v share one matrix product.
-        self_attention = (key is query and value is query
-                          and query_pos is None and key_pos is None)
+        self_attention = (
+            key is query and value is query and query_pos is None
+            and key_pos is None)
         if query_pos is not None:
             query = query + query_pos
         if key_pos is not None:
             key = key + key_pos
         if not self.batch_first:
-            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+            query, key, value = (
+                t.transpose(0, 1) for t in (query, key, value))
 
         q, k, v = self._project(query, key, value, self_attention)
         mask = self._sdpa_mask(attn_mask, key_padding_mask, q)
         out = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask,
+            q,
+            k,
+            v,
+            attn_mask=mask,
             dropout_p=mha.dropout if self.training else 0.0)
         batch, _, num_queries, _ = out.shape
         out = out.transpose(1, 2).reshape(batch, num_queries, self.embed_dims)
@@ -103,27 +108,24 @@ class FusedMultiheadAttention(MultiheadAttention):
 
     def _project(self, query: Tensor, key: Tensor, value: Tensor,
                  self_attention: bool) -> tuple:
-        """Batch-first (B, N, C) inputs -> q, k, v of shape (B, heads, N, d)."""
+        """Batch-first (B, N, C) inputs -> q, k, v, each (B, heads, N, d)."""
         mha = self.attn
         heads = self.num_heads
 
         def split(t: Tensor) -> Tensor:
             return t.unflatten(-1, (heads, -1)).transpose(1, 2)
 
+        if mha._qkv_same_embed_dim and self_attention:
+            # One matrix product for q, k and v, as torch's packed path.
+            qkv = F.linear(query, mha.in_proj_weight, mha.in_proj_bias)
+            qkv = qkv.unflatten(-1, (3, heads, -1)).permute(2, 0, 3, 1, 4)
+            return qkv[0], qkv[1], qkv[2]
         if mha._qkv_same_embed_dim:
             weights = mha.in_proj_weight.chunk(3)
-            biases = (mha.in_proj_bias.chunk(3)
-                      if mha.in_proj_bias is not None else (None, ) * 3)
-            if self_attention:
-                # One matrix product for q, k and v, as torch's packed path.
-                qkv = F.linear(query, mha.in_proj_weight, mha.in_proj_bias)
-                qkv = qkv.unflatten(-1, (3, heads, -1)).permute(2, 0, 3, 1, 4)
-                return qkv[0], qkv[1], qkv[2]
-        else:
-            weights = (mha.q_proj_weight, mha.k_proj_weight,
-                       mha.v_proj_weight)
-            biases = (mha.in_proj_bias.chunk(3)
-                      if mha.in_proj_bias is not None else (None, ) * 3)
+        else:  # kdim / vdim other than embed_dims
+            weights = (mha.q_proj_weight, mha.k_proj_weight, mha.v_proj_weight)
+        biases = (None, ) * 3 if mha.in_proj_bias is None else \
+            mha.in_proj_bias.chunk(3)
         return tuple(
             split(F.linear(t, w, b))
             for t, w, b in zip((query, key, value), weights, biases))
@@ -154,8 +156,8 @@ class FusedMultiheadAttention(MultiheadAttention):
         additive = None
         for m in masks:
             if m.dtype == torch.bool:
-                m = torch.zeros_like(m, dtype=q.dtype).masked_fill(
-                    m, float('-inf'))
+                m = torch.zeros_like(
+                    m, dtype=q.dtype).masked_fill(m, float('-inf'))
             else:
                 m = m.to(q.dtype)
             additive = m if additive is None else additive + m

@@ -1,0 +1,343 @@
+"""Stock vs fast paths, side by side in one run: fused attention, compiled
+forward, batched sliding windows.
+
+    python tools/analysis_tools/benchmark_speedups.py [--parts vit compile
+        slide mmdet] [--backbones s b l] [--shape 512 512] [--batch 2]
+        [--threads 2] [--warmup 1] [--repeats 3] [--device cpu|cuda] [--amp]
+        [--out FILE.json]
+
+Models are built from the configs users run (no pretrained weights). The
+variants of a measurement are timed side by side in one process, taking
+turns call by call (median over ``--repeats`` rounds after ``--warmup``
+calls each), so drift of a busy machine hits them alike. Peak memory comes
+from one fresh process per variant (warm-up + one call): on the CPU the peak
+resident set (``ru_maxrss``), given whole and above the process's size after
+its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
+``torch.cuda.max_memory_allocated``.
+
+* ``vit``: DEPICT-SA on ViT-S/B/L (``configs/depict/*ade20k*``), mmseg's
+  stock attention (``backbone.fused_attention=False``) vs fused: training
+  step (``loss`` + backward, train mode) and inference (``encode_decode``,
+  eval, no grad) on a ``--batch`` of ``--shape`` images.
+* ``compile``: DEPICT-SA ViT-S, eager vs ``--compile``
+  (:func:`mmseg_depict.engine.compile_forward`), stock and fused attention;
+  warm-up calls (compilation) are not timed and are reported apart.
+* ``slide``: DEPICT-SA ViT-T Cityscapes (768 crops, stride 512) on one
+  1024x2048 image, ``model.inference`` with ``test_cfg.batch_size`` 1 (mmseg's
+  one window at a time) vs 2, 4, 8.
+* ``mmdet``: Mask2Former R50 (ADE20K) and DETR-seg R50 with their mmdet
+  transformers (Mask2Former's decoder, DETR's encoder / decoder) stock vs
+  fused (:func:`mmseg_depict.models.fuse_multihead_attention`).
+
+The table gives each variant's ratio to the first (stock / one window at a
+time) row of its measurement, from the same run.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEPICT = 'configs/depict/depict-sa_vit-{}16_8xb1-160k_ade20k-{}.py'
+BACKBONE_CONFIGS = {
+    't': DEPICT.format('t', '512x512'),
+    's': DEPICT.format('s', '512x512'),
+    'b': DEPICT.format('b', '512x512'),
+    'l': DEPICT.format('l', '640x640'),
+}
+SLIDE_CONFIG = ('configs/depict/'
+                'depict-sa_vit-t16_8xb1-80k_cityscapes-768x768.py')
+MMDET_CONFIGS = {
+    'Mask2Former R50':
+    'configs/mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
+    'DETR-seg R50':
+    'configs/detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py',
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Stock vs fused attention, eager vs compiled, sequential '
+        'vs batched sliding windows, each figure from a fresh process')
+    parser.add_argument(
+        '--parts',
+        nargs='+',
+        default=['vit', 'compile', 'slide'],
+        choices=['vit', 'compile', 'slide', 'mmdet'])
+    parser.add_argument(
+        '--backbones', nargs='+', default=['s', 'b', 'l'], choices='tsbl')
+    parser.add_argument('--shape', nargs=2, type=int, default=[512, 512])
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument(
+        '--slide-shape', nargs=2, type=int, default=[1024, 2048])
+    parser.add_argument(
+        '--slide-batch-sizes', nargs='+', type=int, default=[1, 2, 4, 8])
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='float16 autocast (CUDA), as mmengine AmpOptimWrapper runs it')
+    parser.add_argument('--out', help='also write the results as JSON')
+    parser.add_argument('--time-worker', help=argparse.SUPPRESS)
+    parser.add_argument('--memory-worker', help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# ---------------------------------------------------------------- workers --
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _prepare(job: dict):
+    """Build one variant's model and its step function (in this process)."""
+    import torch
+    from mmengine.config import Config
+
+    from mmseg_depict.engine import compile_forward
+    from mmseg_depict.models import fuse_multihead_attention
+    from mmseg_depict.utils.benchmark import random_samples
+    from mmseg_depict.utils.model_analysis import build_model
+
+    torch.manual_seed(0)
+    device = torch.device(job['device'])
+    cfg = Config.fromfile(osp.join(ROOT, job['config']))
+    if job['kind'] != 'mmdet':
+        cfg.model.backbone.fused_attention = job['fused']
+    if job['kind'] == 'slide':
+        cfg.model.test_cfg.batch_size = job['slide_batch_size']
+    model, _ = build_model(cfg)
+    if job['kind'] == 'mmdet' and job['fused']:
+        job['fused_modules'] = fuse_multihead_attention(model)
+    model.to(device)
+    if job.get('compiled'):
+        compile_forward(model)
+    shape = tuple(job['shape'])
+    num_classes = cfg.model.decode_head.num_classes
+    images = torch.randn(job['batch'], 3, *shape, device=device)
+    samples = [
+        s.to(device) for s in random_samples(job['batch'], shape, num_classes)
+    ]
+    metas = [s.metainfo for s in samples]
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    autocast = torch.autocast(
+        device.type, dtype=torch.float16, enabled=job['amp'])
+
+    def infer():
+        model.eval()
+        with torch.no_grad(), autocast:
+            if job['kind'] == 'slide':
+                model.inference(images, [dict(m) for m in metas])
+            else:
+                model.encode_decode(images, metas)
+        sync()
+
+    def train_step():
+        model.train()
+        model.zero_grad(set_to_none=True)
+        with autocast:
+            losses = model.loss(images, samples)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        sync()
+
+    return train_step if job['mode'] == 'train' else infer
+
+
+def _time_group(jobs: list) -> list:
+    """All variants of one measurement in this process, taking turns."""
+    import torch
+
+    import mmseg_depict  # noqa: F401
+    from mmseg_depict.utils.benchmark import median_ms
+    torch.set_num_threads(jobs[0]['threads'])
+    fns, first_calls = {}, {}
+    for i, job in enumerate(jobs):
+        fns[i] = _prepare(job)
+        start = time.perf_counter()
+        # Compiled variants: the first call compiles (timed apart).
+        for _ in range(max(job['warmup'], 1 if job.get('compiled') else 0)):
+            fns[i]()
+        first_calls[i] = time.perf_counter() - start
+    ms = median_ms(fns, 0, jobs[0]['repeats'])
+    return [
+        dict(
+            job,
+            ms=ms[i],
+            first_calls_s=first_calls[i] if job.get('compiled') else None,
+            torch=torch.__version__) for i, job in enumerate(jobs)
+    ]
+
+
+def _peak_memory(job: dict) -> dict:
+    """One variant's peak memory, in this fresh process."""
+    import torch
+
+    import mmseg_depict  # noqa: F401
+    torch.set_num_threads(job['threads'])
+    after_imports = _rss_mb()
+    fn = _prepare(job)
+    cuda = job['device'].startswith('cuda')
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    fn()
+    fn()
+    if cuda:
+        return dict(peak_mb=torch.cuda.max_memory_allocated() / 2**20)
+    return dict(peak_mb=_rss_mb(), above_imports_mb=_rss_mb() - after_imports)
+
+
+def _in_fresh_process(mode: str, payload):
+    """Run a worker (``--time-worker`` / ``--memory-worker``) on
+    ``payload`` in a new interpreter; returns its JSON answer."""
+    threads = (payload[0] if isinstance(payload, list) else payload)['threads']
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    proc = subprocess.run(
+        [sys.executable, __file__, mode,
+         json.dumps(payload)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(('{', '[')):
+            return json.loads(line)
+    raise RuntimeError(f'{mode} {payload} failed (exit {proc.returncode}):\n'
+                       f'{proc.stderr[-3000:]}')
+
+
+# ------------------------------------------------------------------- jobs --
+def jobs_for(args) -> list:
+    base = dict(
+        threads=args.threads,
+        device=args.device,
+        amp=args.amp,
+        warmup=args.warmup,
+        repeats=args.repeats,
+        shape=args.shape,
+        batch=args.batch)
+    jobs = []
+    if 'vit' in args.parts:
+        for size in args.backbones:
+            for mode in ('train', 'infer'):
+                for fused in (False, True):
+                    jobs.append(
+                        dict(
+                            base,
+                            kind='vit',
+                            group=f'ViT-{size.upper()} {mode}',
+                            config=BACKBONE_CONFIGS[size],
+                            mode=mode,
+                            fused=fused,
+                            label='fused' if fused else 'stock'))
+    if 'compile' in args.parts:
+        for mode in ('infer', 'train'):
+            for fused, compiled in ((False, False), (False, True),
+                                    (True, False), (True, True)):
+                label = ('fused' if fused else 'stock') + (' + compiled'
+                                                           if compiled else '')
+                jobs.append(
+                    dict(
+                        base,
+                        kind='compile',
+                        group=f'compile ViT-S {mode}',
+                        config=BACKBONE_CONFIGS['s'],
+                        mode=mode,
+                        fused=fused,
+                        compiled=compiled,
+                        label=label))
+    if 'slide' in args.parts:
+        for size in args.slide_batch_sizes:
+            jobs.append(
+                dict(
+                    base,
+                    kind='slide',
+                    group='slide ViT-T Cityscapes',
+                    config=SLIDE_CONFIG,
+                    mode='infer',
+                    fused=True,
+                    shape=args.slide_shape,
+                    batch=1,
+                    slide_batch_size=size,
+                    label=f'batch_size={size}'))
+    if 'mmdet' in args.parts:
+        for name, config in MMDET_CONFIGS.items():
+            for mode in ('train', 'infer'):
+                for fused in (False, True):
+                    jobs.append(
+                        dict(
+                            base,
+                            kind='mmdet',
+                            group=f'{name} {mode}',
+                            config=config,
+                            mode=mode,
+                            fused=fused,
+                            label='fused' if fused else 'stock'))
+    return jobs
+
+
+def table(results: list) -> str:
+    """Markdown: each row's time and memory, and its ratio to the first row
+    (the stock / one-window figure) of its measurement."""
+    cpu = 'above_imports_mb' in results[0]
+    head = ('| measurement | variant | time (ms) | ratio | peak memory (MB) '
+            '| ratio |')
+    head += ' above imports (MB) | ratio |' if cpu else ''
+    head += ' first calls (s) |'
+    lines = [head, '|' + '---|' * (head.count('|') - 1)]
+    first = {}
+    for r in results:
+        ref = first.setdefault(r['group'], r)
+        row = (f"| {r['group']} | {r['label']} | {r['ms']:.0f} | "
+               f"{r['ms'] / ref['ms']:.2f}x | {r['peak_mb']:.0f} | "
+               f"{r['peak_mb'] / ref['peak_mb']:.2f}x |")
+        if cpu:
+            above, ref_above = r['above_imports_mb'], ref['above_imports_mb']
+            row += f' {above:.0f} | {above / ref_above:.2f}x |'
+        first_calls = r.get('first_calls_s')
+        row += f" {'' if first_calls is None else f'{first_calls:.0f}'} |"
+        lines.append(row)
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.time_worker:
+        print(json.dumps(_time_group(json.loads(args.time_worker))))
+        return
+    if args.memory_worker:
+        print(json.dumps(_peak_memory(json.loads(args.memory_worker))))
+        return
+    groups = {}
+    for job in jobs_for(args):
+        groups.setdefault(job['group'], []).append(job)
+    results = []
+    start = time.perf_counter()
+    for i, (name, jobs) in enumerate(groups.items(), 1):
+        print(f'[{i}/{len(groups)}] {name}: time', end=' ', flush=True)
+        timed = _in_fresh_process('--time-worker', jobs)
+        print('memory', end=' ', flush=True)
+        for result in timed:
+            job = {k: v for k, v in result.items() if k in jobs[0]}
+            result.update(_in_fresh_process('--memory-worker', job))
+        results.extend(timed)
+        print('; '.join(f"{r['label']} {r['ms']:.0f} ms {r['peak_mb']:.0f} MB"
+                        for r in timed) +
+              f' ({time.perf_counter() - start:.0f} s)')
+    print(f"\n{args.device}, {args.threads} threads, torch "
+          f"{results[0]['torch']}, shape {args.shape[0]}x{args.shape[1]}, "
+          f'batch {args.batch}, median of {args.repeats} after '
+          f'{args.warmup} warm-up\n')
+    print(table(results))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
