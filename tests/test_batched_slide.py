@@ -98,8 +98,8 @@ def test_predict_and_tta_path_uses_batches():
     model = _model((48, 48), (32, 32), batch_size=4)
     seen = []
     real = model.encode_decode
-    model.encode_decode = lambda crops, metas: seen.append(
-        crops.shape[0]) or real(crops, metas)
+    model.encode_decode = lambda crops, metas: seen.append(crops.shape[
+        0]) or real(crops, metas)
     sample = SegDataSample(metainfo=_metas(1, (80, 112))[0])
     with torch.no_grad():
         out = model.predict(
@@ -111,11 +111,13 @@ def test_predict_and_tta_path_uses_batches():
 @pytest.mark.parametrize('bad', [0, -1, 2.0, True, '4'])
 def test_bad_batch_size_is_named(bad):
     model = _model((48, 48), (32, 32), batch_size=bad)
-    with pytest.raises(ValueError, match=r'model\.test_cfg\.batch_size.*'
-                       + repr(bad).replace('.', r'\.')):
+    with pytest.raises(
+            ValueError,
+            match=r'model\.test_cfg\.batch_size.*' +
+            repr(bad).replace('.', r'\.')):
         model.slide_inference(
-            torch.zeros(1, 3, 64, 64, dtype=torch.float64), _metas(1,
-                                                                  (64, 64)))
+            torch.zeros(1, 3, 64, 64, dtype=torch.float64),
+            _metas(1, (64, 64)))
 
 
 def test_slide_configs_batch_their_windows():

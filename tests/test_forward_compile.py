@@ -30,8 +30,9 @@ def test_compiled_depict_equals_eager():
         model.zero_grad()
         loss = model.loss(images, samples)['decode.loss_ce']
         loss.backward()
-        return logits, loss.detach(), [p.grad.clone()
-                                       for p in model.parameters()]
+        return logits, loss.detach(), [
+            p.grad.clone() for p in model.parameters()
+        ]
 
     keys = list(model.state_dict())
     eager = run()
@@ -42,8 +43,8 @@ def test_compiled_depict_equals_eager():
     assert (result[0] - eager[0]).abs().max() <= 1e-4
     assert abs(result[1] - eager[1]) <= 1e-4
     for g_compiled, g_eager in zip(result[2], eager[2]):
-        assert (g_compiled - g_eager).abs().max() <= 1e-4 * (
-            1 + g_eager.abs().max())
+        assert (g_compiled -
+                g_eager).abs().max() <= 1e-4 * (1 + g_eager.abs().max())
 
 
 def test_mask2former_keeps_its_head_eager():
@@ -59,9 +60,10 @@ def test_mask2former_keeps_its_head_eager():
     assert 'MultiScaleDeformableAttention' in eager['decode_head']
 
 
-@pytest.mark.parametrize('option, expected', [(False, None), (True, {}),
-                                              (dict(mode='max-autotune'),
-                                               dict(mode='max-autotune'))])
+@pytest.mark.parametrize(
+    'option, expected',
+    [(False, None), (True, {}),
+     (dict(mode='max-autotune'), dict(mode='max-autotune'))])
 def test_config_compile_key_is_taken_over(option, expected):
     """mmengine's ``compile`` key would compile train_step with the
     optimizer (a dynamo error in torch 2.13); ours takes it over."""
@@ -81,8 +83,8 @@ def test_train_and_test_tools_with_compile(synthetic_roots, tmp_path):
     checked above (~25 s per graph on two cores); in the tools' forked
     children its compile-worker pool would also have to start from a fork.
     """
-    config = small_config('ade20k', synthetic_roots['ade20k'], str(tmp_path),
-                          max_iters=2)
+    config = small_config(
+        'ade20k', synthetic_roots['ade20k'], str(tmp_path), max_iters=2)
     work = str(tmp_path / 'work')
     backend = ['--cfg-options', 'compile.backend=aot_eager']
     proc = run_tool(

@@ -8,9 +8,8 @@ import argparse
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.datasets import check_config_data
 from mmseg_depict.engine import (add_runner_args, build_runner,
-                                 compile_forward,
-                                 data_loaders_for, enable_amp, load_config,
-                                 parse_runner_args, set_resume,
+                                 compile_forward, data_loaders_for, enable_amp,
+                                 load_config, parse_runner_args, set_resume,
                                  shutdown_distributed, take_compile_option)
 
 

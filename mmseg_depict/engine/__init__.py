@@ -10,10 +10,9 @@ from .safe_checkpoint import (MMENGINE_CHECKPOINT_GLOBALS,
 
 __all__ = [
     'AtomicLocalBackend', 'MMENGINE_CHECKPOINT_GLOBALS',
-    'UnsafeCheckpointError', 'add_runner_args', 'build_runner', 'compile_forward',
-    'config_scope',
-    'data_loaders_for', 'dump_detection_results', 'enable_amp', 'load_config',
-    'parse_runner_args', 'publish', 'safe_torch_load', 'set_resume',
-    'set_test_outputs', 'set_tta', 'shutdown_distributed',
-    'take_compile_option', 'write_image'
+    'UnsafeCheckpointError', 'add_runner_args', 'build_runner',
+    'compile_forward', 'config_scope', 'data_loaders_for',
+    'dump_detection_results', 'enable_amp', 'load_config', 'parse_runner_args',
+    'publish', 'safe_torch_load', 'set_resume', 'set_test_outputs', 'set_tta',
+    'shutdown_distributed', 'take_compile_option', 'write_image'
 ]

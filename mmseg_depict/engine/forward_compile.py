@@ -78,9 +78,10 @@ def _eager_reason(part: nn.Module) -> Optional[str]:
     return None
 
 
-def compile_forward(model: nn.Module,
-                    compile_kwargs: Optional[Dict] = None
-                    ) -> Tuple[List[str], Dict[str, str]]:
+def compile_forward(
+        model: nn.Module,
+        compile_kwargs: Optional[Dict] = None
+) -> Tuple[List[str], Dict[str, str]]:
     """Compile the forward of a model's backbone, neck and decode head.
 
     Each part's ``forward`` is replaced by ``torch.compile(part.forward)`` on
@@ -120,6 +121,6 @@ def compile_forward(model: nn.Module,
     message = f'--compile: torch.compile on {", ".join(compiled)}'
     if eager:
         message += '; eager: ' + '; '.join(f'{k} ({v})'
-                                            for k, v in eager.items())
+                                           for k, v in eager.items())
     print_log(message, logger='current')
     return compiled, eager

@@ -60,11 +60,10 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
                 # mmseg's windows: the last ones shifted back inside the image.
                 y2 = min(h_idx * h_stride + h_crop, h_img)
                 x2 = min(w_idx * w_stride + w_crop, w_img)
-                windows.append((max(y2 - h_crop, 0), max(x2 - w_crop, 0), y2,
-                                x2))
+                windows.append((max(y2 - h_crop, 0), max(x2 - w_crop,
+                                                         0), y2, x2))
         per_pass = max(1, self.slide_batch_size() // num_images)
-        preds = inputs.new_zeros(
-            (num_images, self.out_channels, h_img, w_img))
+        preds = inputs.new_zeros((num_images, self.out_channels, h_img, w_img))
         count_mat = inputs.new_zeros((num_images, 1, h_img, w_img))
         for start in range(0, len(windows), per_pass):
             chunk = windows[start:start + per_pass]
@@ -76,8 +75,8 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
             for i, (y1, x1, y2, x2) in enumerate(chunk):
                 # In place on the window: the same sums in the same order as
                 # mmseg's add of a zero-padded full-size copy, without it.
-                preds[:, :, y1:y2, x1:x2] += logits[i * num_images:(i + 1) *
-                                                    num_images]
+                preds[:, :, y1:y2,
+                      x1:x2] += logits[i * num_images:(i + 1) * num_images]
                 count_mat[:, :, y1:y2, x1:x2] += 1
         assert (count_mat == 0).sum() == 0
         return preds / count_mat
