@@ -248,7 +248,7 @@ def test_bad_export_requests_are_refused_before_writing(tmp_path):
     with pytest.raises(
             ExportShapeError,
             match=r'--shape 50 64: 50 is not a positive multiple '
-            r'of 16 \(the VisionTransformer patch size\)'):
+            r'of 16 \(the FusedVisionTransformer patch size\)'):
         pytorch2onnx.main([depict, '--shape', '50', '64', '--out', out])
     panoptic = osp.join(CONFIGS, 'mask2former',
                         'mask2former_r50_8xb2-lsj-50e_coco-panoptic.py')
