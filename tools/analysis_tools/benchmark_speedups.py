@@ -1,8 +1,8 @@
 """Stock vs fast paths, side by side in one run: fused attention, compiled
 forward, batched sliding windows.
 
-    python tools/analysis_tools/benchmark_speedups.py [--parts vit compile
-        slide mmdet] [--backbones s b l] [--shape 512 512] [--batch 2]
+    python tools/analysis_tools/benchmark_speedups.py [--parts vit backbone
+        compile slide mmdet] [--backbones s b l] [--shape 512 512] [--batch 2]
         [--threads 2] [--warmup 1] [--repeats 3] [--device cpu|cuda] [--amp]
         [--out FILE.json]
 
@@ -19,6 +19,9 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
   stock attention (``backbone.fused_attention=False``) vs fused: training
   step (``loss`` + backward, train mode) and inference (``encode_decode``,
   eval, no grad) on a ``--batch`` of ``--shape`` images.
+* ``backbone``: the same ViT-S/B/L encoders alone (no head, no loss: a mean
+  of squares of the output tokens stands in), stock vs fused: the attention's
+  own share, without the head's full-resolution loss common to both.
 * ``compile``: DEPICT-SA ViT-S, eager vs ``--compile``
   (:func:`mmseg_depict.engine.compile_forward`), stock and fused attention;
   warm-up calls (compilation) are not timed and are reported apart.
@@ -66,8 +69,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--parts',
         nargs='+',
-        default=['vit', 'compile', 'slide'],
-        choices=['vit', 'compile', 'slide', 'mmdet'])
+        default=['vit', 'backbone', 'compile', 'slide'],
+        choices=['vit', 'backbone', 'compile', 'slide', 'mmdet'])
     parser.add_argument(
         '--backbones', nargs='+', default=['s', 'b', 'l'], choices='tsbl')
     parser.add_argument('--shape', nargs=2, type=int, default=[512, 512])
@@ -129,11 +132,15 @@ def _prepare(job: dict):
     autocast = torch.autocast(
         device.type, dtype=torch.float16, enabled=job['amp'])
 
+    backbone_only = job['kind'] == 'backbone'
+
     def infer():
         model.eval()
         with torch.no_grad(), autocast:
             if job['kind'] == 'slide':
                 model.inference(images, [dict(m) for m in metas])
+            elif backbone_only:
+                model.backbone(images)
             else:
                 model.encode_decode(images, metas)
         sync()
@@ -142,8 +149,12 @@ def _prepare(job: dict):
         model.train()
         model.zero_grad(set_to_none=True)
         with autocast:
-            losses = model.loss(images, samples)
-        sum(v for k, v in losses.items() if 'loss' in k).backward()
+            if backbone_only:  # the encoder alone, a stand-in loss
+                loss = model.backbone(images)[-1].float().square().mean()
+            else:
+                losses = model.loss(images, samples)
+                loss = sum(v for k, v in losses.items() if 'loss' in k)
+        loss.backward()
         sync()
 
     return train_step if job['mode'] == 'train' else infer
@@ -231,6 +242,19 @@ def jobs_for(args) -> list:
                             base,
                             kind='vit',
                             group=f'ViT-{size.upper()} {mode}',
+                            config=BACKBONE_CONFIGS[size],
+                            mode=mode,
+                            fused=fused,
+                            label='fused' if fused else 'stock'))
+    if 'backbone' in args.parts:
+        for size in args.backbones:
+            for mode in ('train', 'infer'):
+                for fused in (False, True):
+                    jobs.append(
+                        dict(
+                            base,
+                            kind='backbone',
+                            group=f'ViT-{size.upper()} alone {mode}',
                             config=BACKBONE_CONFIGS[size],
                             mode=mode,
                             fused=fused,

@@ -11,7 +11,9 @@ ViTPyramidNeck and on ResNet-50. No pretrained weights; latency is one
 ``encode_decode`` of a whole image, the training step is ``loss`` +
 backward on random labels (all models in train mode, same input). On CUDA
 the table adds the training step's peak allocated memory (weights and
-gradients included).
+gradients included). Every ViT encoder runs with fused attention
+(``fuse_multihead_attention``; mmseg's Segmenter config builds the stock ViT),
+so the heads differ and nothing else.
 """
 import argparse
 import json
@@ -21,6 +23,7 @@ import torch
 from mmengine.config import Config
 
 import mmseg_depict  # noqa: F401
+from mmseg_depict.models import fuse_multihead_attention
 from mmseg_depict.utils.benchmark import median_ms, random_samples
 from mmseg_depict.utils.model_analysis import (build_model, count_params,
                                                model_and_head_macs)
@@ -61,6 +64,7 @@ def measure(name, backbone, config, args, device):
     if 'img_size' in cfg.model.backbone:  # ViT position grid
         cfg.model.backbone.img_size = tuple(args.shape)
     model, scope = build_model(cfg)
+    fuse_multihead_attention(model.backbone)
     model_macs, head_macs, head = model_and_head_macs(model, scope,
                                                       tuple(args.shape))
     model.to(device)
