@@ -223,6 +223,22 @@ def _in_fresh_process(mode: str, payload):
 
 
 # ------------------------------------------------------------------- jobs --
+def _stock_and_fused(base: dict, kind: str, models) -> list:
+    """Train and inference jobs, stock and fused attention, for each
+    ``(name, config)`` of ``models``."""
+    return [
+        dict(
+            base,
+            kind=kind,
+            group=f'{name} {mode}',
+            config=config,
+            mode=mode,
+            fused=fused,
+            label='fused' if fused else 'stock') for name, config in models
+        for mode in ('train', 'infer') for fused in (False, True)
+    ]
+
+
 def jobs_for(args) -> list:
     base = dict(
         threads=args.threads,
@@ -233,32 +249,13 @@ def jobs_for(args) -> list:
         shape=args.shape,
         batch=args.batch)
     jobs = []
+    vits = [(f'ViT-{size.upper()}', BACKBONE_CONFIGS[size])
+            for size in args.backbones]
     if 'vit' in args.parts:
-        for size in args.backbones:
-            for mode in ('train', 'infer'):
-                for fused in (False, True):
-                    jobs.append(
-                        dict(
-                            base,
-                            kind='vit',
-                            group=f'ViT-{size.upper()} {mode}',
-                            config=BACKBONE_CONFIGS[size],
-                            mode=mode,
-                            fused=fused,
-                            label='fused' if fused else 'stock'))
+        jobs += _stock_and_fused(base, 'vit', vits)
     if 'backbone' in args.parts:
-        for size in args.backbones:
-            for mode in ('train', 'infer'):
-                for fused in (False, True):
-                    jobs.append(
-                        dict(
-                            base,
-                            kind='backbone',
-                            group=f'ViT-{size.upper()} alone {mode}',
-                            config=BACKBONE_CONFIGS[size],
-                            mode=mode,
-                            fused=fused,
-                            label='fused' if fused else 'stock'))
+        jobs += _stock_and_fused(base, 'backbone', [(f'{name} alone', cfg)
+                                                    for name, cfg in vits])
     if 'compile' in args.parts:
         for mode in ('infer', 'train'):
             for fused, compiled in ((False, False), (False, True),
@@ -290,18 +287,7 @@ def jobs_for(args) -> list:
                     slide_batch_size=size,
                     label=f'batch_size={size}'))
     if 'mmdet' in args.parts:
-        for name, config in MMDET_CONFIGS.items():
-            for mode in ('train', 'infer'):
-                for fused in (False, True):
-                    jobs.append(
-                        dict(
-                            base,
-                            kind='mmdet',
-                            group=f'{name} {mode}',
-                            config=config,
-                            mode=mode,
-                            fused=fused,
-                            label='fused' if fused else 'stock'))
+        jobs += _stock_and_fused(base, 'mmdet', MMDET_CONFIGS.items())
     return jobs
 
 

@@ -177,12 +177,7 @@ def fuse_multihead_attention(module: nn.Module) -> int:
     Returns:
         int: How many attention modules were converted.
     """
-    converted = 0
-    for m in module.modules():
-        if type(m) is MultiheadAttention:
-            m.__class__ = FusedMultiheadAttention
-            converted += 1
-    return converted
+    return _swap_class(module, MultiheadAttention, FusedMultiheadAttention)
 
 
 def unfuse_multihead_attention(module: nn.Module) -> int:
@@ -194,9 +189,12 @@ def unfuse_multihead_attention(module: nn.Module) -> int:
     Returns:
         int: How many attention modules were converted back.
     """
-    converted = 0
-    for m in module.modules():
-        if type(m) is FusedMultiheadAttention:
-            m.__class__ = MultiheadAttention
-            converted += 1
-    return converted
+    return _swap_class(module, FusedMultiheadAttention, MultiheadAttention)
+
+
+def _swap_class(module: nn.Module, old: type, new: type) -> int:
+    """Give every sub-module of exactly class ``old`` the class ``new``."""
+    swapped = [m for m in module.modules() if type(m) is old]
+    for m in swapped:
+        m.__class__ = new
+    return len(swapped)
