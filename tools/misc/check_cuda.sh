@@ -7,7 +7,10 @@
 #      --amp, through tools/train.py, then tools/test.py on the --amp
 #      checkpoint: Mask2Former R50 and DEPICT-SA ViT-B (mmseg runner, ADE20K,
 #      512x512 crops) and DETR panoptic R50 (mmdet runner, COCO panoptic);
-#   3. a table of iteration time, peak memory, losses and the test metric.
+#   3. a table of iteration time, peak memory, losses and the test metric;
+#   4. stock vs fused attention (ViT-B train step and inference, fp16 autocast,
+#      batch 8, 512x512), eager vs --compile (ViT-S), one window at a time vs
+#      batched on a 1024x2048 image (benchmark_speedups.py).
 #
 #   bash tools/misc/check_cuda.sh [WORK_DIR]      # default work_dirs/check_cuda
 #
@@ -93,6 +96,11 @@ if [ -f "$WORK/detr_amp/last_checkpoint" ]; then
     --cfg-options model.backbone.init_cfg=None \
     test_dataloader.dataset.data_root="$COCO/" || failed+=("detr_amp test")
 fi
+
+say "fused attention, --compile and batched windows vs the stock paths"
+"$PY" tools/analysis_tools/benchmark_speedups.py --device cuda --amp \
+  --parts vit compile slide --backbones b --batch 8 --threads "$(nproc)" \
+  --repeats 10 --warmup 3 --out "$WORK/speedups.json" || failed+=(speedups)
 
 runs=()
 for run in "$WORK"/{mask2former,depict,detr}_{fp32,amp}; do
