@@ -1,13 +1,14 @@
 """``--compile``: ``torch.compile`` on a model's forward path only.
 
 mmengine 0.10.7's ``compile=True`` compiles the Runner's whole
-``model.train_step``, optimizer step included; under torch 2.13 dynamo stops
-inside ``torch/optim/adam.py`` (``InternalTorchDynamoError: AttributeError:
-'UserDefinedDictVariable' object has no attribute 'items'``), and val / test
-are never compiled. Here the network's parts are compiled one by one (their
-``forward`` replaced on the instance, so parameters, state-dict keys and
-checkpoints are unchanged), in training, validation and test alike; the
-loss, the optimizer and the data handling stay eager.
+``model.train_step``, optimizer step included: under torch 2.13, on a config
+whose optimizer has ``paramwise_cfg`` parameter groups (the quick start's),
+dynamo stops inside ``torch/optim/adam.py`` (``InternalTorchDynamoError:
+AttributeError: 'UserDefinedDictVariable' object has no attribute 'items'``),
+and val / test are never compiled. Here the network's parts are compiled one
+by one (their ``forward`` replaced on the instance, so parameters, state-dict
+keys and checkpoints are unchanged), in training, validation and test alike;
+the loss, the optimizer and the data handling stay eager.
 
 Parts that cannot be compiled stay eager and are named in the log:
 

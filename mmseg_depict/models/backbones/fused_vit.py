@@ -1,8 +1,7 @@
 from mmseg.models.backbones import VisionTransformer
 from mmseg.registry import MODELS
 
-from ..layers.fused_multihead_attention import (fuse_multihead_attention,
-                                                unfuse_multihead_attention)
+from ..layers.fused_multihead_attention import fuse_multihead_attention
 
 
 @MODELS.register_module()
@@ -28,5 +27,3 @@ class FusedVisionTransformer(VisionTransformer):
         self.fused_attention = fused_attention
         if fused_attention:
             fuse_multihead_attention(self.layers)
-        else:
-            unfuse_multihead_attention(self.layers)
