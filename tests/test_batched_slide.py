@@ -5,46 +5,13 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import ConfigDict
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmseg_depict.models import BatchedSlideEncoderDecoder
-from tests.common import CONFIGS, load_unformatted_config
-
-
-def _model(crop, stride, batch_size):
-    """A small DEPICT-SA segmentor (ViT, 2 layers) in float64."""
-    torch.manual_seed(0)
-    model = MODELS.build(
-        ConfigDict(
-            type='BatchedSlideEncoderDecoder',
-            backbone=dict(
-                type='FusedVisionTransformer',
-                img_size=crop,
-                patch_size=8,
-                embed_dims=32,
-                num_layers=2,
-                num_heads=2,
-                final_norm=True,
-                interpolate_mode='bilinear'),
-            decode_head=dict(
-                type='DEPICTHead',
-                mode='sa',
-                in_channels=32,
-                num_classes=5,
-                num_layers=1,
-                num_heads=2,
-                dim_head=8,
-                loss_decode=dict(type='CrossEntropyLoss')),
-            test_cfg=dict(
-                mode='slide',
-                crop_size=crop,
-                stride=stride,
-                batch_size=batch_size)))
-    model.init_weights()
-    return model.double().eval()
+from tests.common import (CONFIGS, load_unformatted_config,
+                          small_depict_segmentor)
 
 
 def _metas(num_images, shape):
@@ -63,7 +30,7 @@ def _metas(num_images, shape):
         (1, (96, 96), (48, 48), (48, 48)),  # tiled, no overlap
     ])
 def test_equals_mmseg_slide_inference(num_images, shape, crop, stride):
-    model = _model(crop, stride, batch_size=1)
+    model = small_depict_segmentor(crop, stride, batch_size=1)
     torch.manual_seed(1)
     inputs = torch.randn(num_images, 3, *shape, dtype=torch.float64)
     with torch.no_grad():
@@ -92,10 +59,11 @@ def test_equals_mmseg_slide_inference(num_images, shape, crop, stride):
             assert len(passes) == -(-windows // per_pass)
 
 
-def test_predict_and_tta_path_uses_batches():
-    """``predict`` (inference APIs, tools/test.py, TTA's test_step) reaches
-    the batched windows."""
-    model = _model((48, 48), (32, 32), batch_size=4)
+def test_predict_uses_batches():
+    """``predict`` (what the inference APIs, tools/test.py and TTA's
+    test_step call) reaches the batched windows; `--tta` itself runs on a
+    DEPICT config in tests/test_train_test_e2e.py."""
+    model = small_depict_segmentor((48, 48), (32, 32), batch_size=4)
     seen = []
     real = model.encode_decode
     model.encode_decode = lambda crops, metas: seen.append(crops.shape[
@@ -110,7 +78,7 @@ def test_predict_and_tta_path_uses_batches():
 
 @pytest.mark.parametrize('bad', [0, -1, 2.0, True, '4'])
 def test_bad_batch_size_is_named(bad):
-    model = _model((48, 48), (32, 32), batch_size=bad)
+    model = small_depict_segmentor((48, 48), (32, 32), batch_size=bad)
     with pytest.raises(
             ValueError,
             match=r'model\.test_cfg\.batch_size.*' +

@@ -9,15 +9,15 @@ from mmseg.registry import MODELS
 
 from mmseg_depict.engine import compile_forward, take_compile_option
 from mmseg_depict.utils.benchmark import random_samples
-from tests.common import CONFIGS, last_validation, run_tool, small_config
-from tests.test_batched_slide import _model
-from tests.test_fused_attention import without_dropout
+from tests.common import (CONFIGS, last_validation, run_tool, small_config,
+                          small_depict_segmentor, without_dropout)
 from tests.test_train_test_e2e import metrics_of
 
 
 def test_compiled_depict_equals_eager():
     """Logits, loss and gradients within float32 rounding; same keys."""
-    model = without_dropout(_model((48, 48), (32, 32), batch_size=4).float())
+    model = without_dropout(
+        small_depict_segmentor((48, 48), (32, 32), batch_size=4).float())
     torch.manual_seed(1)
     images = torch.randn(2, 3, 48, 64)
     samples = random_samples(2, (48, 64), 5)

@@ -20,7 +20,7 @@ from mmseg_depict.models import (DistilledVisionTransformer,
                                  FusedMultiheadAttention,
                                  FusedVisionTransformer,
                                  fuse_multihead_attention)
-from tests.common import CONFIGS, load_unformatted_config
+from tests.common import CONFIGS, load_unformatted_config, without_dropout
 
 TOL = 1e-10
 
@@ -38,18 +38,6 @@ def _fused_copy(stock):
     fused = copy.deepcopy(stock)
     assert fuse_multihead_attention(fused) >= 1
     return fused
-
-
-def without_dropout(module):
-    """Every ``nn.Dropout`` off. mmcv 2.1.0's ``MultiheadAttention`` writes a
-    ``dropout=`` argument into its *default* ``dropout_layer`` dict, so once
-    a model with ``dropout=0.1`` attention (mmdet's DETR) is built, every
-    later module built without ``dropout_layer`` (mmseg's ViT layers) in that
-    process drops its output with p=0.1."""
-    for m in module.modules():
-        if isinstance(m, torch.nn.Dropout):
-            m.p = 0.0
-    return module
 
 
 def _assert_same_output_and_grads(stock, fused, make_inputs, call):

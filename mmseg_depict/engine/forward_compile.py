@@ -34,6 +34,11 @@ EAGER_REASONS = {
     '/ CUDA op',
 }
 
+#: Why the other parts of a model (an mmdet detector's heads, DETR's
+#: transformer) stay eager.
+DETECTOR_REASON = ('mmdet detector part: Hungarian matcher (scipy, on the '
+                   'host) or a transformer over a per-batch padded size')
+
 
 def take_compile_option(cfg: Config, flag: bool) -> Optional[dict]:
     """Settle ``--compile`` and mmengine's ``compile`` key of a config.
@@ -66,12 +71,8 @@ def _segmentor(model: nn.Module) -> nn.Module:
     return model
 
 
-#: Why an mmdet detector's parts after the neck stay eager.
-DETECTOR_REASON = ('mmdet detector part: Hungarian matcher (scipy, on the '
-                   'host) or a transformer over a per-batch padded size')
-
-
 def _eager_reason(part: nn.Module) -> Optional[str]:
+    """Why ``part`` cannot be compiled, or None."""
     for m in part.modules():
         reason = EAGER_REASONS.get(type(m).__name__)
         if reason:

@@ -177,24 +177,7 @@ def fuse_multihead_attention(module: nn.Module) -> int:
     Returns:
         int: How many attention modules were converted.
     """
-    return _swap_class(module, MultiheadAttention, FusedMultiheadAttention)
-
-
-def unfuse_multihead_attention(module: nn.Module) -> int:
-    """Undo :func:`fuse_multihead_attention` (mmcv's explicit path again).
-
-    Args:
-        module (nn.Module): Any module tree.
-
-    Returns:
-        int: How many attention modules were converted back.
-    """
-    return _swap_class(module, FusedMultiheadAttention, MultiheadAttention)
-
-
-def _swap_class(module: nn.Module, old: type, new: type) -> int:
-    """Give every sub-module of exactly class ``old`` the class ``new``."""
-    swapped = [m for m in module.modules() if type(m) is old]
+    swapped = [m for m in module.modules() if type(m) is MultiheadAttention]
     for m in swapped:
-        m.__class__ = new
+        m.__class__ = FusedMultiheadAttention
     return len(swapped)
