@@ -29,8 +29,22 @@ def _metas(num_images, shape):
         (1, (40, 56), (48, 64), (32, 32)),  # image smaller than the crop
         (1, (96, 96), (48, 48), (48, 48)),  # tiled, no overlap
     ])
-def test_equals_mmseg_slide_inference(num_images, shape, crop, stride):
+@pytest.mark.parametrize('own_predict', [False, True])
+def test_equals_mmseg_slide_inference(num_images, shape, crop, stride,
+                                      own_predict):
     model = small_depict_segmentor(crop, stride, batch_size=1)
+    if own_predict:
+        # A head with its own ``predict`` (as Mask2Former's) runs the batch
+        # through encode_decode whole instead of resizing crop by crop.
+        head = model.decode_head
+        head.__class__ = type(
+            'OwnPredict', (type(head), ),
+            dict(predict=lambda self, *args: super(
+                type(self), self).predict(*args)))
+        whole = []
+        real_encode_decode = model.encode_decode
+        model.encode_decode = lambda crops, metas: whole.append(
+            len(crops)) or real_encode_decode(crops, metas)
     torch.manual_seed(1)
     inputs = torch.randn(num_images, 3, *shape, dtype=torch.float64)
     with torch.no_grad():
@@ -40,15 +54,15 @@ def test_equals_mmseg_slide_inference(num_images, shape, crop, stride):
             model.test_cfg.batch_size = batch_size
             metas = _metas(num_images, shape)
             passes = []
-            real = model.encode_decode
+            real = model.extract_feat
 
-            def counted(crops, crop_metas):
+            def counted(crops):
                 passes.append(crops.shape[0])
-                return real(crops, crop_metas)
+                return real(crops)
 
-            model.encode_decode = counted
+            model.extract_feat = counted
             logits = model.slide_inference(inputs, metas)
-            del model.encode_decode
+            del model.extract_feat
             assert logits.shape == reference.shape
             assert (logits - reference).abs().max() <= 1e-10, batch_size
             # Same side effect on the metas as mmseg's (img_shape = crop).
@@ -57,6 +71,8 @@ def test_equals_mmseg_slide_inference(num_images, shape, crop, stride):
             windows = sum(passes) // num_images
             per_pass = max(1, batch_size // num_images)
             assert len(passes) == -(-windows // per_pass)
+            if own_predict:
+                assert whole[-len(passes):] == passes
 
 
 def test_predict_uses_batches():
@@ -65,9 +81,9 @@ def test_predict_uses_batches():
     DEPICT config in tests/test_train_test_e2e.py."""
     model = small_depict_segmentor((48, 48), (32, 32), batch_size=4)
     seen = []
-    real = model.encode_decode
-    model.encode_decode = lambda crops, metas: seen.append(crops.shape[
-        0]) or real(crops, metas)
+    real = model.extract_feat
+    model.extract_feat = lambda crops: seen.append(crops.shape[0]) or real(
+        crops)
     sample = SegDataSample(metainfo=_metas(1, (80, 112))[0])
     with torch.no_grad():
         out = model.predict(

@@ -260,7 +260,7 @@ def test_bad_export_requests_are_refused_before_writing(tmp_path):
         pytorch2onnx.main(
             [mask2former, '--shape', '64', '64', '--dynamic', '--out', out])
     with pytest.raises(
-            ValueError, match='--output head: Mask2FormerHead predicts'):
+            ValueError, match='--output head: AmpMask2FormerSegHead predicts'):
         pytorch2onnx.main([
             mask2former, '--shape', '64', '64', '--output', 'head', '--out',
             out

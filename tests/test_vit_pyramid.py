@@ -22,7 +22,7 @@ def _config(name):
 
 def test_configs_differ_in_decode_head_only():
     m2f, depict = _config(MASK2FORMER).to_dict(), _config(DEPICT).to_dict()
-    assert m2f['model'].pop('decode_head')['type'] == 'Mask2FormerHead'
+    assert m2f['model'].pop('decode_head')['type'] == 'AmpMask2FormerSegHead'
     assert depict['model'].pop('decode_head')['type'] == 'DEPICTHead'
     assert m2f == depict
 

@@ -25,9 +25,11 @@ def parse_args(argv=None):
         'latest checkpoint in the work dir')
     parser.add_argument(
         '--amp',
-        action='store_true',
-        default=False,
-        help='enable automatic-mixed-precision training')
+        nargs='?',
+        const='fp16',
+        choices=['fp16', 'bf16'],
+        help='automatic mixed precision: fp16 (the default when no value is '
+        'given; dynamic loss scaling) or bf16 (no loss scaling)')
     add_runner_args(parser)
     return parse_runner_args(parser, argv)
 
@@ -37,7 +39,7 @@ def main(argv=None):
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir)
     if args.amp:
-        enable_amp(cfg)
+        enable_amp(cfg, args.amp)
     set_resume(cfg, args.resume)
     check_config_data(cfg, data_loaders_for('train', cfg))
     compile_kwargs = take_compile_option(cfg, args.compile)

@@ -1,8 +1,16 @@
 # mmdet's Mask2Former R50 COCO-panoptic recipe, with panopticapi-free
 # annotation loading (LoadCocoPanopticAnnotations) and PQ
-# (PanopticQualityMetric); everything else is mmdet's config.
+# (PanopticQualityMetric), and the head's matching, losses and pixel decoder
+# in float32 so that `--amp` trains (AmpMask2FormerHead: same parameters as
+# mmdet's Mask2FormerHead, identical in float32); everything else is mmdet's
+# config.
 _base_ = 'mmdet::mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'
 custom_imports = dict(imports=['mmseg_depict'], allow_failed_imports=False)
+
+model = dict(
+    panoptic_head=dict(
+        type='AmpMask2FormerHead',
+        pixel_decoder=dict(type='Float32MSDeformAttnPixelDecoder')))
 
 image_size = (1024, 1024)
 train_pipeline = [

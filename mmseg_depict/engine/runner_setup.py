@@ -89,19 +89,45 @@ def load_config(path: str,
     return cfg
 
 
-def enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper to mixed precision (``--amp``)."""
+#: ``--amp`` precisions: the autocast dtype of mmengine's AmpOptimWrapper.
+AMP_DTYPES = {'fp16': 'float16', 'bf16': 'bfloat16'}
+
+
+def enable_amp(cfg: Config, precision: str = 'fp16') -> None:
+    """Switch the optimizer wrapper to mixed precision (``--amp [fp16|bf16]``).
+
+    ``fp16``: float16 autocast with dynamic loss scaling (mmengine's
+    default). ``bf16``: bfloat16 autocast without loss scaling (bfloat16 has
+    float32's exponent range, so gradients do not underflow).
+
+    Args:
+        cfg (Config): The config; ``optim_wrapper`` is changed in place.
+        precision (str): ``'fp16'`` or ``'bf16'``.
+
+    Raises:
+        RuntimeError: No CUDA device, or one without bfloat16 for ``bf16``.
+        ValueError: An unknown precision, or a config whose optimizer
+            wrapper is not mmengine's ``OptimWrapper``.
+    """
+    if precision not in AMP_DTYPES:
+        raise ValueError(f'--amp {precision!r}: expected one of '
+                         f'{sorted(AMP_DTYPES)}')
     if not torch.cuda.is_available():
-        raise RuntimeError('--amp needs a CUDA device (mmengine '
+        raise RuntimeError(f'--amp {precision} needs a CUDA device (mmengine '
                            'AmpOptimWrapper); none is available')
+    if precision == 'bf16' and not torch.cuda.is_bf16_supported():
+        raise RuntimeError(
+            '--amp bf16: this CUDA device '
+            f'({torch.cuda.get_device_name()}) does not support bfloat16; '
+            'use --amp (fp16)')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
-        return
-    if wrapper != 'OptimWrapper':
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
         raise ValueError(f'--amp only applies to OptimWrapper, the config '
                          f'uses optim_wrapper.type={wrapper!r}')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.loss_scale = 'dynamic'
+    cfg.optim_wrapper.dtype = AMP_DTYPES[precision]
+    cfg.optim_wrapper.loss_scale = ('dynamic' if precision == 'fp16' else dict(
+        enabled=False))
 
 
 def set_resume(cfg: Config, resume: Optional[str]) -> None:

@@ -3,9 +3,9 @@
 # one GPU, in a few minutes:
 #   1. mmcv's multi-scale deformable attention kernel against its PyTorch path
 #      (float64 / float32 / float16, speed, memory, whole Mask2Former model);
-#   2. short trainings on generated data in the real layouts, float32 and
-#      --amp, through tools/train.py, then tools/test.py on the --amp
-#      checkpoint: Mask2Former R50 and DEPICT-SA ViT-B (mmseg runner, ADE20K,
+#   2. short trainings on generated data in the real layouts, float32,
+#      --amp (fp16) and --amp bf16, through tools/train.py, then tools/test.py
+#      on the --amp checkpoint: Mask2Former R50 and DEPICT-SA ViT-B (mmseg runner, ADE20K,
 #      512x512 crops) and DETR panoptic R50 (mmdet runner, COCO panoptic);
 #   3. a table of iteration time, peak memory, losses and the test metric;
 #   4. stock vs fused attention (ViT-B train step and inference, fp16 autocast,
@@ -69,9 +69,10 @@ DEPICT=configs/depict/depict-sa_vit-b16_8xb1-160k_ade20k-512x512.py
 DETR=configs/detr_panoptic/detr-panoptic_r50_8xb2-150e_coco-panoptic.py
 # A failed run is reported at the end; the other runs go on.
 failed=()
-for precision in fp32 amp; do
+for precision in fp32 amp bf16; do
   amp=()
   [ "$precision" = amp ] && amp=(--amp)
+  [ "$precision" = bf16 ] && amp=(--amp bf16)
   say "training, $precision"
   mmseg_run "mask2former_$precision" "$M2F" "${amp[@]}" ||
     failed+=("mask2former_$precision")
@@ -103,7 +104,7 @@ say "fused attention, --compile and batched windows vs the stock paths"
   --repeats 10 --warmup 3 --out "$WORK/speedups.json" || failed+=(speedups)
 
 runs=()
-for run in "$WORK"/{mask2former,depict,detr}_{fp32,amp}; do
+for run in "$WORK"/{mask2former,depict,detr}_{fp32,amp,bf16}; do
   ls "$run"/*/vis_data/scalars.json > /dev/null 2>&1 && runs+=("$run")
 done
 "$PY" tools/misc/summarize_training_runs.py "${runs[@]}" || failed+=(summary)
