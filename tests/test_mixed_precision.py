@@ -162,6 +162,31 @@ def test_float32_pixel_decoder_under_fp16():
     assert all(level.dtype == torch.float32 for level in got_levels)
 
 
+def test_detr_mask_losses_under_fp16():
+    """DETR panoptic's (and DETR-seg's) focal and dice losses sum over every
+    pixel of the padded input: before they ran in float32, fp16 autocast at
+    512x683 gave focal 0.0 and dice 1.0 with no gradient."""
+    cfg = Config.fromfile(
+        osp.join(CONFIGS, 'detr_panoptic',
+                 'detr-panoptic_r50_8xb2-150e_coco-panoptic.py'))
+    head = build_model(cfg)[0].bbox_head
+    gen = torch.Generator().manual_seed(0)
+    pred = torch.randn(6, 128, 171, generator=gen)
+    gt_masks = torch.rand(6, 512, 683, generator=gen) > 0.5
+
+    def losses(fp16):
+        logits = pred.clone().requires_grad_()
+        with torch.autocast('cpu', dtype=torch.float16, enabled=fp16):
+            out = head.loss_masks(logits.half() if fp16 else logits, gt_masks)
+        sum(out.values()).backward()
+        return {k: v.item() for k, v in out.items()}, logits.grad
+
+    (want, want_grad), (got, grad) = losses(False), losses(True)
+    assert got == pytest.approx(want, rel=1e-3)
+    assert grad.norm().item() == pytest.approx(
+        want_grad.norm().item(), rel=1e-2)
+
+
 TRAIN_STEP_CONFIGS = {
     'Mask2Former semantic': ('ade20k', SEMANTIC),
     'Mask2Former panoptic': ('coco_panoptic', PANOPTIC),

@@ -11,6 +11,7 @@ from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
+from ..utils.float32_mask_losses import at_least_float32
 from ..utils.panoptic_targets import panoptic_targets
 
 
@@ -160,10 +161,16 @@ class DETRPanopticHead(DETRHead):
         """Focal and dice losses, normalised by the number of target
         segments over the batch and the processes.
 
+        Both run in float32 with autocast off: they sum over every pixel of
+        the padded input (350k at 512x683), beyond fp16's 65504, so under
+        ``--amp`` fp16 the focal loss would be 0 and the dice loss 1, with
+        no gradient.
+
         Args:
             pred_masks (Tensor): (N, h, w) logits.
             gt_masks (Tensor): (N, H, W) bool targets (padded input size).
         """
+        pred_masks = at_least_float32(pred_masks)
         num_segments = reduce_mean(
             pred_masks.new_tensor(float(len(gt_masks)))).clamp(min=1)
         if len(gt_masks) == 0:
@@ -172,12 +179,14 @@ class DETRPanopticHead(DETRHead):
         # The full-resolution intermediates (upsampled logits, focal terms)
         # are recomputed in the backward pass instead of being kept: they
         # would outweigh the lean mask head's own activations.
-        focal, dice = checkpoint(
-            self._full_resolution_losses,
-            pred_masks,
-            gt_masks,
-            num_segments,
-            use_reentrant=False)
+        # (The recomputation runs with the autocast state of this call.)
+        with torch.autocast(pred_masks.device.type, enabled=False):
+            focal, dice = checkpoint(
+                self._full_resolution_losses,
+                pred_masks,
+                gt_masks,
+                num_segments,
+                use_reentrant=False)
         return dict(loss_mask_focal=focal, loss_mask_dice=dice)
 
     def _full_resolution_losses(self, pred_masks: Tensor, gt_masks: Tensor,
