@@ -62,3 +62,30 @@ class RecordingIoUMetric(_RecordSamples, IoUMetric):
 @MMDET_METRICS.register_module()
 class RecordingPanopticQualityMetric(_RecordSamples, PanopticQualityMetric):
     pass
+
+
+@HOOKS.register_module()
+class PoisonLossHook(Hook):
+    """From iteration ``from_iter`` (1-based, as logged) on, rank ``rank``'s
+    first loss term becomes NaN: a broken loss injected through the
+    model's own ``loss`` (both runners, with or without DDP)."""
+
+    def __init__(self, from_iter: int, rank: int = 0) -> None:
+        self.from_iter = from_iter
+        self.rank = rank
+
+    def before_train(self, runner) -> None:
+        model = getattr(runner.model, 'module', runner.model)
+        upstream = model.loss
+
+        def poisoned(*args, **kwargs):
+            losses = upstream(*args, **kwargs)
+            if get_rank() == self.rank and runner.iter + 1 >= self.from_iter:
+                key = next(k for k in losses if 'loss' in k)
+                value = losses[key]
+                poison = [v * float('nan') for v in value] if isinstance(
+                    value, list) else value * float('nan')
+                losses[key] = poison
+            return losses
+
+        model.loss = poisoned

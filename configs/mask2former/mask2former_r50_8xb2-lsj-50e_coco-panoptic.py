@@ -12,6 +12,14 @@ model = dict(
         type='AmpMask2FormerHead',
         pixel_decoder=dict(type='Float32MSDeformAttnPixelDecoder')))
 
+# Checkpoints written before old ones are deleted, training stopped on an inf /
+# NaN loss, the random state carried through --resume (as in our runtime
+# bases; mmseg_depict/engine/hooks/).
+default_hooks = dict(
+    checkpoint=dict(type='SafeCheckpointHook'),
+    finite_loss=dict(type='FiniteLossHook'),
+    random_state=dict(type='ResumeRandomStateHook'))
+
 image_size = (1024, 1024)
 train_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True),

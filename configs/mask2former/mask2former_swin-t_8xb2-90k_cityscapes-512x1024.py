@@ -14,6 +14,14 @@ model = dict(
         type='AmpMask2FormerSegHead',
         pixel_decoder=dict(type='mmdet.Float32MSDeformAttnPixelDecoder')))
 
+# Checkpoints written before old ones are deleted, training stopped on an inf /
+# NaN loss, the random state carried through --resume (as in our runtime
+# bases; mmseg_depict/engine/hooks/).
+default_hooks = dict(
+    checkpoint=dict(type='SafeCheckpointHook'),
+    finite_loss=dict(type='FiniteLossHook'),
+    random_state=dict(type='ResumeRandomStateHook'))
+
 train_pipeline = {{_base_.m2f_train_pipeline}}
 test_pipeline = {{_base_.m2f_test_pipeline}}
 tta_pipeline = {{_base_.m2f_tta_pipeline}}

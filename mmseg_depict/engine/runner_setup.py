@@ -16,6 +16,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from .resume import newest_loadable_checkpoint
+
 SUPPORTED_SCOPES = ('mmseg', 'mmdet')
 
 
@@ -131,10 +133,15 @@ def enable_amp(cfg: Config, precision: str = 'fp16') -> None:
 
 
 def set_resume(cfg: Config, resume: Optional[str]) -> None:
-    """``--resume``: ``'auto'`` picks the last checkpoint in the work dir,
-    a path resumes from that checkpoint."""
+    """``--resume``: ``'auto'`` picks the newest checkpoint in the work dir
+    that loads (:func:`newest_loadable_checkpoint`; none: a fresh start), a
+    path resumes from that checkpoint."""
     if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        cfg.load_from = newest_loadable_checkpoint(cfg.work_dir)
+        # Without one, mmengine's own search would stop on a stale
+        # last_checkpoint: start afresh instead, as mmengine does in an
+        # empty work dir.
+        cfg.resume = cfg.load_from is not None
     elif resume is not None:
         cfg.resume, cfg.load_from = True, resume
 
