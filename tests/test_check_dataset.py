@@ -91,3 +91,44 @@ def test_wrong_layout_is_named(tmp_path, capsys):
     os.remove(osp.join(voc, 'ImageSets', 'SegmentationContext', 'val.txt'))
     proc = check(voc, 'pascal_context_59', '--skip-counts', capsys=capsys)
     assert proc.returncode == 1 and 'val.txt\' not found' in proc.stdout
+
+
+@pytest.mark.parametrize(
+    'dataset', ['coco_panoptic', 'ade20k_panoptic', 'cityscapes_panoptic'])
+def test_panoptic_layouts(dataset, synthetic_roots, tmp_path, capsys):
+    root = str(tmp_path / dataset)
+    import shutil
+    shutil.copytree(synthetic_roots[dataset], root)
+    result = check(root, dataset, '--skip-counts', capsys=capsys)
+    assert result.returncode == 0, result.stdout
+    assert 'no problems found' in result.stdout
+    assert check(root, dataset, capsys=capsys).returncode == 1  # counts
+    # A segment painted into one PNG that its JSON entry does not list.
+    from mmseg_depict.datasets.dataset_check import PANOPTIC_LAYOUTS
+    from mmseg_depict.utils.panoptic_ids import id2rgb, read_panoptic_ids
+    png_dir = osp.join(root, PANOPTIC_LAYOUTS[dataset][0]['val'].png_dir)
+    png = sorted(glob.glob(osp.join(png_dir, '*.png')))[0]
+    ids = read_panoptic_ids(png)
+    ids[:2, :2] = 4242
+    cv2.imwrite(png, id2rgb(ids)[..., ::-1])
+    result = check(root, dataset, '--skip-counts', capsys=capsys)
+    assert result.returncode == 1
+    assert f"'{png}' holds segment ids [4242]" in result.stdout
+
+
+def test_custom_dataset_folders(tmp_path, capsys):
+    from tests.custom_exports import STUFF, write_exports
+    coco, images, _ = write_exports(str(tmp_path / 'export'))
+    out = str(tmp_path / 'mine')
+    run_tool([
+        'tools/dataset_converters/custom_dataset.py', 'coco', coco, '--images',
+        images, '--out', out, '--stuff', *STUFF
+    ])
+    for dataset in ('custom', 'custom_panoptic'):
+        result = check(out, dataset, capsys=capsys)  # counts: dataset.json
+        assert result.returncode == 0, result.stdout
+    label = sorted(glob.glob(osp.join(out, 'semantic', 'val', '*.png')))[0]
+    cv2.imwrite(label, np.full((64, 96), 7, np.uint8))  # 4 classes
+    result = check(out, 'custom', capsys=capsys)
+    assert result.returncode == 1 and f"label '{label}' holds [7]" in \
+        result.stdout

@@ -1,7 +1,9 @@
-"""Check a prepared semantic dataset before a long run: split sizes against
-the official ones, every image paired with its label map, label values in
-range, label and image of the same size, every file readable."""
+"""Check a prepared dataset before a long run: split sizes against the
+official ones, every image paired with its label map, label values in range,
+label and image of the same size, every file readable; for the COCO-panoptic
+layouts every JSON entry against its image and PNG, segment by segment."""
 import glob
+import json
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -138,10 +140,12 @@ def check_dataset(root: str,
     Returns:
         list[SplitReport]: One report per split.
     """
-    if dataset not in LAYOUTS:
+    if dataset in PANOPTIC_LAYOUTS or dataset == 'custom_panoptic':
+        return check_panoptic_dataset(root, dataset, check_counts, nproc)
+    if dataset not in DATASETS:
         raise ValueError(f'--dataset {dataset}: expected one of '
-                         f'{sorted(LAYOUTS)}')
-    layout = LAYOUTS[dataset]
+                         f'{sorted(DATASETS)}')
+    layout = custom_layout(root) if dataset == 'custom' else LAYOUTS[dataset]
     if not osp.isdir(root):
         raise FileNotFoundError(f"data root '{root}' is not a folder "
                                 f'(for {dataset}: {layout.root_hint})')
@@ -204,7 +208,7 @@ def check_dataset(root: str,
 
 #: Summary-table columns: problem kinds, in order.
 PROBLEM_KINDS = ('layout', 'count', 'unpaired', 'unreadable', 'format', 'size',
-                 'values')
+                 'values', 'segments')
 
 
 def summary_table(reports: List[SplitReport]) -> str:
@@ -216,3 +220,205 @@ def summary_table(reports: List[SplitReport]) -> str:
         cells += [str(r.counts.get(k, 0)) for k in PROBLEM_KINDS]
         rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows)
+
+
+@dataclass(frozen=True)
+class PanopticSplit:
+    """One split of a COCO-panoptic layout, relative to the data root."""
+    ann_file: str
+    image_dir: str
+    png_dir: str
+    official: int
+
+
+def _coco_image(image_dir: str, image: dict) -> str:
+    return osp.join(image_dir, image['file_name'])
+
+
+def _cityscapes_image(image_dir: str, image: dict) -> str:
+    # cityscapesscripts' JSON names neither the city folder nor the real
+    # suffix (CityscapesPanopticDataset follows the image id the same way).
+    image_id = str(image['id'])
+    return osp.join(image_dir,
+                    image_id.split('_')[0], image_id + '_leftImg8bit.png')
+
+
+#: name -> (splits, image path rule, root hint). ``custom_panoptic`` is
+#: read from the folder's dataset.json (custom_dataset.py's output).
+PANOPTIC_LAYOUTS = {
+    'coco_panoptic': (dict(
+        train=PanopticSplit('annotations/panoptic_train2017.json', 'train2017',
+                            'annotations/panoptic_train2017', 118287),
+        val=PanopticSplit('annotations/panoptic_val2017.json', 'val2017',
+                          'annotations/panoptic_val2017',
+                          5000)), _coco_image, 'data/coco'),
+    'ade20k_panoptic': (dict(
+        train=PanopticSplit('ade20k_panoptic_train.json', 'images/training',
+                            'ade20k_panoptic_train', 20210),
+        val=PanopticSplit('ade20k_panoptic_val.json', 'images/validation',
+                          'ade20k_panoptic_val', 2000)), _coco_image,
+                        'data/ade/ADEChallengeData2016'),
+    'cityscapes_panoptic': (dict(
+        train=PanopticSplit('gtFine/cityscapes_panoptic_train.json',
+                            'leftImg8bit/train',
+                            'gtFine/cityscapes_panoptic_train', 2975),
+        val=PanopticSplit('gtFine/cityscapes_panoptic_val.json',
+                          'leftImg8bit/val', 'gtFine/cityscapes_panoptic_val',
+                          500)), _cityscapes_image, 'data/cityscapes'),
+}
+
+
+def _custom_meta(root: str) -> dict:
+    path = osp.join(root, 'dataset.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f"'{path}' not found: --dataset custom / custom_panoptic reads a "
+            'folder written by tools/dataset_converters/custom_dataset.py')
+    with open(path) as f:
+        return json.load(f)
+
+
+def custom_layout(root: str) -> DatasetLayout:
+    """The semantic layout of a custom_dataset.py folder."""
+    meta = _custom_meta(root)
+    counts = meta['counts']
+    return DatasetLayout(
+        meta['image_suffix'], '.png',
+        tuple(range(len(meta['classes']))) + (255, ), {
+            split:
+            SplitLayout(f'images/{split}', f'semantic/{split}',
+                        counts[split]['images'])
+            for split in ('train', 'val')
+        }, root)
+
+
+def custom_panoptic_layout(root: str) -> tuple:
+    meta = _custom_meta(root)
+    if not meta['panoptic']:
+        raise ValueError(f'{root} was converted from label PNGs: it has no '
+                         'panoptic labels (check it with --dataset custom)')
+    return ({
+        split:
+        PanopticSplit(f'panoptic_{split}.json', f'images/{split}',
+                      f'panoptic/{split}', meta['counts'][split]['images'])
+        for split in ('train', 'val')
+    }, _coco_image, root)
+
+
+def check_panoptic_image(task) -> List[Tuple[str, str]]:
+    """Problems of one image and its panoptic PNG against its JSON entry,
+    as (kind, message)."""
+    from ..utils.panoptic_ids import read_panoptic_ids
+    image_path, png_path, segments, categories = task
+    try:
+        with Image.open(image_path) as image:
+            width, height = image.size
+    except (OSError, ValueError) as e:
+        return [('unreadable', f"image '{image_path}' cannot be read: {e}")]
+    try:
+        ids = read_panoptic_ids(png_path)
+    except (OSError, ValueError) as e:
+        return [('unreadable', f"panoptic PNG '{png_path}' cannot be read: "
+                 f'{e}')]
+    problems = []
+    if ids.shape != (height, width):
+        problems.append(('size', f"panoptic PNG '{png_path}' is "
+                         f'{ids.shape[1]}x{ids.shape[0]}, its image '
+                         f'{width}x{height}'))
+    in_png = set(np.unique(ids).tolist()) - {0}
+    in_json = {s['id'] for s in segments}
+    if in_png - in_json:
+        problems.append(('segments', f"'{png_path}' holds segment ids "
+                         f'{sorted(in_png - in_json)[:8]} that its JSON entry '
+                         'does not list'))
+    if in_json - in_png:
+        problems.append(('segments', f"the JSON lists segments "
+                         f'{sorted(in_json - in_png)[:8]} that '
+                         f"'{png_path}' does not hold"))
+    unknown = sorted({s['category_id'] for s in segments} - set(categories))
+    if unknown:
+        problems.append(('values', f"'{png_path}': category ids {unknown} "
+                         'are not in the JSON\'s categories'))
+    return problems
+
+
+def check_panoptic_dataset(root: str,
+                           dataset: str,
+                           check_counts: bool = True,
+                           nproc: int = 1) -> List[SplitReport]:
+    """Check every split of a COCO-panoptic layout: each JSON image paired
+    with its image file and PNG, PNG of the image's size, every segment id
+    of the JSON in the PNG and back, category ids known, counts.
+
+    Args:
+        root (str): The data root.
+        dataset (str): A key of :data:`PANOPTIC_LAYOUTS` or
+            ``'custom_panoptic'``.
+        check_counts (bool): Compare split sizes with the official ones.
+        nproc (int): Worker processes.
+
+    Returns:
+        list[SplitReport]: One report per split.
+    """
+    if not osp.isdir(root):
+        raise FileNotFoundError(f"data root '{root}' is not a folder")
+    splits, image_path, hint = custom_panoptic_layout(root) if \
+        dataset == 'custom_panoptic' else PANOPTIC_LAYOUTS[dataset]
+    reports = []
+    for split, where in splits.items():
+        report = SplitReport(split, where.official)
+        reports.append(report)
+        ann_file = osp.join(root, where.ann_file)
+        if not osp.isfile(ann_file):
+            report.add(
+                'layout', f"'{ann_file}' not found (expected "
+                f'{dataset} as under {hint})')
+            continue
+        with open(ann_file) as f:
+            data = json.load(f)
+        categories = {c['id'] for c in data.get('categories', [])}
+        images = {i['id']: i for i in data.get('images', [])}
+        report.images = len(images)
+        tasks = []
+        for ann in data.get('annotations', []):
+            image = images.get(ann['image_id'])
+            png = osp.join(root, where.png_dir, ann['file_name'])
+            if image is None:
+                report.add(
+                    'unpaired', f"'{ann_file}': annotation of image "
+                    f"{ann['image_id']!r}, which is not in its images")
+                continue
+            path = image_path(osp.join(root, where.image_dir), image)
+            if not osp.isfile(path):
+                report.add('unpaired', f"image '{path}' not found")
+                continue
+            if not osp.isfile(png):
+                report.add('unpaired', f"panoptic PNG '{png}' not found")
+                continue
+            report.labels += 1
+            tasks.append((path, png, ann['segments_info'], categories))
+        annotated = {ann['image_id'] for ann in data.get('annotations', [])}
+        for image_id in sorted(set(images) - annotated, key=str):
+            report.add(
+                'unpaired', f"'{ann_file}': image {image_id!r} has no "
+                'annotation entry')
+        if check_counts and report.images != where.official:
+            report.add(
+                'count', f'{split}: {report.images} images, the '
+                f'official {split} split has {where.official}')
+        if not tasks:
+            continue
+        print(f'{dataset} {split}: reading {len(tasks)} panoptic PNGs')
+        results = track_parallel_progress(check_panoptic_image, tasks,
+                                          nproc) if nproc > 1 else \
+            track_progress(check_panoptic_image, tasks)
+        for problems in results:
+            for kind, message in problems:
+                report.add(kind, message)
+    return reports
+
+
+#: Every --dataset name: the semantic layouts, the panoptic ones and the
+#: two read from a custom_dataset.py folder.
+DATASETS = tuple(
+    sorted([*LAYOUTS, *PANOPTIC_LAYOUTS, 'custom', 'custom_panoptic']))

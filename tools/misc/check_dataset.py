@@ -1,7 +1,8 @@
 """Check a prepared dataset before a long run.
 
     python tools/misc/check_dataset.py ROOT \
-        --dataset ade20k|cityscapes|pascal_context_59
+        --dataset ade20k|cityscapes|pascal_context_59|coco_panoptic|
+                  ade20k_panoptic|cityscapes_panoptic|custom|custom_panoptic
         [--skip-counts] [--nproc 8] [--show 20]
 
 ROOT is what the config's ``data_root`` points at
@@ -10,21 +11,26 @@ ROOT is what the config's ``data_root`` points at
 against the official one (ADE20K 20,210 / 2,000; Cityscapes 2,975 / 500;
 PASCAL-Context 4,996 / 5,104), every image paired with its label map, every
 label map readable, single-channel, of its image's size and with values that
-are classes (or the ignore value). Prints a summary table and the first
+are classes (or the ignore value). Panoptic layouts: every JSON image with
+its image file and panoptic PNG (readable, the image's size), every segment
+id of the JSON in the PNG and back, category ids known. ``custom`` /
+``custom_panoptic``: a folder written by
+tools/dataset_converters/custom_dataset.py (counts from its dataset.json).
+Prints a summary table and the first
 problems with their files; exits with status 1 if there is any problem.
 ``--skip-counts`` accepts a subset of the official splits.
 """
 import argparse
 import sys
 
-from mmseg_depict.datasets.dataset_check import (LAYOUTS, check_dataset,
+from mmseg_depict.datasets.dataset_check import (DATASETS, check_dataset,
                                                  summary_table)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('root', help="the config's data_root")
-    parser.add_argument('--dataset', required=True, choices=sorted(LAYOUTS))
+    parser.add_argument('--dataset', required=True, choices=DATASETS)
     parser.add_argument(
         '--skip-counts',
         action='store_true',
