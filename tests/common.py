@@ -596,8 +596,31 @@ def freeze_survivors():
     gc.freeze()
 
 
-# The tests check that checkpoints and outputs are written whole (temporary
-# file, then rename), not that they would survive a power cut: flushing the
-# suite's ~8 GB of checkpoints to the disk with fsync only made tests wait.
-# Forked tools inherit this; tests that need a failing fsync patch it.
-os.fsync = lambda fd: None
+_REAL_FSYNC = os.fsync
+
+
+@pytest.fixture(autouse=True, scope='session')
+def fsync_skipped():
+    """``os.fsync`` is a no-op in every test process (and the tools forked
+    from it): the tests check that checkpoints and outputs are written whole
+    (temporary file, then rename), not that they would survive a power cut,
+    and flushing the suite's ~8 GB of checkpoints to the disk only made them
+    wait. :func:`real_fsync` gives a test the real call back; tests that
+    need a failing fsync patch it."""
+    os.fsync = lambda fd: None
+    yield
+    os.fsync = _REAL_FSYNC
+
+
+@pytest.fixture
+def real_fsync(monkeypatch):
+    """The real ``os.fsync`` for one test; returns the list of the file
+    descriptors it was called on."""
+    calls = []
+
+    def counted(fd):
+        calls.append(fd)
+        return _REAL_FSYNC(fd)
+
+    monkeypatch.setattr(os, 'fsync', counted)
+    return calls
