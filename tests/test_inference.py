@@ -11,7 +11,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmseg_depict.apis import CheckpointMismatchError, Predictor
+from mmseg_depict.apis import CheckpointMismatchError, Predictor, read_image
 from mmseg_depict.datasets.metainfo import dataset_meta
 from mmseg_depict.datasets.synthetic.scenes import render_scene
 from mmseg_depict.utils.panoptic_ids import rgb2id
@@ -173,6 +173,29 @@ def test_video_demo_paints_every_frame(trained, tmp_path):
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
     ok, frame = capture.read()
     assert ok and frame.shape == (64, 96, 3)
+
+
+def test_truncated_jpeg_is_refused_before_anything_is_painted(
+        trained, tmp_path):
+    """A JPEG cut to a third of its bytes: OpenCV decodes it without an
+    error (the lower part grey), the demo names it and paints nothing, also
+    for the folder's good images."""
+    image_demo = load_script('demo/image_demo.py')
+    config, _ = trained['ade20k']
+    folder = tmp_path / 'images'
+    write_scenes(str(folder), 2)
+    good = sorted(folder.iterdir())[0]
+    image = cv2.imread(str(good))
+    ok, encoded = cv2.imencode('.jpg', image)
+    cut = folder / 'cut.jpg'
+    cut.write_bytes(encoded.tobytes()[:len(encoded) // 3])
+    assert cv2.imread(str(cut)) is not None  # what OpenCV alone lets through
+    out = tmp_path / 'out'
+    with pytest.raises(ValueError, match=r"cut\.jpg' is truncated or corrupt"):
+        image_demo.main([str(folder), config, '--out-dir', str(out)])
+    assert not out.exists()
+    with pytest.raises(ValueError, match='truncated or corrupt'):
+        read_image(str(cut))
 
 
 def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):

@@ -9,6 +9,7 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 from mmengine.fileio import put_text
+from PIL import Image
 
 from ..engine.forward_compile import compile_forward
 from ..utils.panoptic_ids import id2rgb, segment_bbox
@@ -18,10 +19,31 @@ from .inference import ConfigLike, build_inferencer
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
+def check_image_complete(path: str) -> None:
+    """Decode ``path`` in full with Pillow and raise if it is truncated or
+    corrupt.
+
+    OpenCV decodes a JPEG cut short without an error (it prints "Premature
+    end of JPEG file" and fills the rest grey), so a half image would be
+    segmented and painted as if whole; Pillow's decoder stops there.
+
+    Raises:
+        ValueError: Naming the file and what is wrong.
+    """
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ValueError(f"'{path}' is truncated or corrupt ({err}); "
+                         'nothing was predicted for it') from err
+
+
 def read_image(path: str) -> np.ndarray:
-    """An image file as (H, W, 3) uint8 BGR, or an error naming the file."""
+    """An image file as (H, W, 3) uint8 BGR, or an error naming the file
+    (missing, not an image, truncated or corrupt)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f"image file '{path}' does not exist")
+    check_image_complete(path)
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f"'{path}' is not an image OpenCV can decode "
@@ -32,8 +54,9 @@ def read_image(path: str) -> np.ndarray:
 def list_images(source: str) -> List[str]:
     """An image file, or the image files of a folder (sorted, recursive).
 
-    Every file is checked to be a readable image format before any
-    prediction runs, so a bad file stops the run before anything is written.
+    Every file is checked before any prediction runs (a readable image
+    format, decoded in full: not truncated or corrupt), so one bad file
+    stops a folder run before anything is written, and the error names it.
     """
     if osp.isdir(source):
         paths = sorted(
@@ -52,6 +75,7 @@ def list_images(source: str) -> List[str]:
             raise ValueError(
                 f"'{path}' is not an image OpenCV can decode "
                 f'(expected e.g. {", ".join(IMAGE_SUFFIXES[:4])})')
+        check_image_complete(path)
     return paths
 
 
