@@ -9,6 +9,7 @@ import argparse
 import gc
 import os
 import os.path as osp
+import subprocess
 from importlib import import_module
 from typing import Optional, Sequence
 
@@ -191,16 +192,36 @@ def set_tta(cfg: Config) -> None:
 
 def build_runner(cfg: Config) -> Runner:
     """mmengine's Runner, or ``runner_type`` from the scope's registry."""
-    if cfg.get('launcher') == 'pytorch' and not torch.cuda.is_available() \
+    launcher = cfg.get('launcher')
+    if launcher in ('pytorch', 'slurm') and not torch.cuda.is_available() \
             and not torch.distributed.is_initialized():
-        # mmengine's pytorch launcher pins a GPU per process; on CPU the
-        # process group (gloo, env:// from torchrun) is started here and the
+        # mmengine's pytorch and slurm launchers pin a GPU per process; on
+        # CPU the process group (gloo, env://) is started here and the
         # Runner then uses it as it is.
+        if launcher == 'slurm':
+            _slurm_environment()
         torch.distributed.init_process_group(backend='gloo')
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     registry = import_module(f'{config_scope(cfg)}.registry').RUNNERS
     return registry.build(cfg)
+
+
+def _slurm_environment() -> None:
+    """torch's env:// variables from Slurm's (as mmengine 0.10.7's slurm
+    launcher sets them, without its ``torch.cuda.set_device``)."""
+    env = os.environ
+    env.setdefault('RANK', env['SLURM_PROCID'])
+    env.setdefault('WORLD_SIZE', env['SLURM_NTASKS'])
+    env.setdefault('LOCAL_RANK', env.get('SLURM_LOCALID', '0'))
+    env.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in env:
+        first = subprocess.run(
+            ['scontrol', 'show', 'hostname', env['SLURM_NODELIST']],
+            capture_output=True,
+            text=True,
+            check=True).stdout.split()
+        env['MASTER_ADDR'] = first[0]
 
 
 def shutdown_distributed() -> None:
