@@ -14,5 +14,3 @@ __all__ = [
     'list_images', 'load_fitting_checkpoint', 'load_inference_config',
     'read_image', 'supply_panoptic_names', 'write_image', 'write_panoptic_json'
 ]
-
-supply_panoptic_names()

@@ -6,7 +6,7 @@ from typing import Union
 
 import cv2
 import numpy as np
-from mmengine.fileio import LocalBackend, put, register_backend
+from mmengine.fileio import LocalBackend, put
 
 
 def publish(partial: str, target: str) -> None:
@@ -28,9 +28,9 @@ def write_image(path: str, image: np.ndarray) -> None:
     put(encoded.tobytes(), path)
 
 
-@register_backend('local', force=True, prefixes='')
 class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend with all-or-nothing writes.
+    """mmengine's local file backend with all-or-nothing writes (put in
+    place of mmengine's by :mod:`mmseg_depict.upstream_patches`).
 
     The Runner saves checkpoints through ``put``; the stock backend writes
     straight into the target, so an interrupted save (killed job, full

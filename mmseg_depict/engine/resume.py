@@ -9,10 +9,10 @@ crash. Here the candidates are tried newest first: the file
 (weights-only) as a Runner checkpoint is taken, and every one skipped is
 named with the reason.
 """
+import logging
 import os
 import os.path as osp
 import re
-import logging
 from typing import List, Optional, Tuple
 
 from mmengine.logging import print_log

@@ -17,7 +17,6 @@ from typing import Callable, List, Optional, Tuple, Union
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.utils import mkdir_or_exist
 from torch import _weights_only_unpickler as unpickler
 
@@ -151,17 +150,16 @@ def _offending_globals(f) -> List[str]:
     return sorted(found - allowed)
 
 
-@CheckpointLoader.register_scheme(prefixes='', force=True)
 def load_from_local(filename: str,
                     map_location: Optional[Union[str, Callable]] = None):
-    """Local checkpoint loader of mmengine, in weights-only mode."""
+    """Local checkpoint loader of mmengine, in weights-only mode (put in
+    place by :mod:`mmseg_depict.upstream_patches`)."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint file {filename} does not exist')
     return safe_torch_load(filename, map_location=map_location)
 
 
-@CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), force=True)
 def load_from_http(filename: str,
                    map_location: Optional[Union[str, Callable]] = None,
                    model_dir: Optional[str] = None,

@@ -1,0 +1,144 @@
+"""Every change this package makes to another library, in one place.
+
+``import mmseg_depict`` applies :data:`PATCHES` (and registers its own
+modules in the mmseg / mmdet registries, which changes no existing entry).
+Nothing else in mmengine, mmseg or mmdet is altered:
+``tests/test_upstream_patches.py`` imports the package into a fresh
+interpreter and compares every attribute of every mmengine / mmseg / mmdet
+module, the checkpoint loader schemes and the file backends with this list.
+
+They apply on import, not in our tools only, because our configs are also run
+by mmseg's and mmdet's own ``tools/train.py`` / ``tools/test.py`` and by
+``mim train`` / ``mim test``, which load the package through the configs'
+``custom_imports`` and never run our tools: the fixes must hold there too.
+
+To do without one: call :func:`undo_patch` with its ``target`` after the
+import (e.g. ``undo_patch('mmengine.fileio local backend')``).
+"""
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Tuple
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One change to another library.
+
+    Attributes:
+        target (str): What is changed.
+        library (str): The library and version it was written against.
+        kind (str): ``'fix'`` (something fails without it) or ``'policy'``
+            (a behaviour we choose).
+        reason (str): What fails without it / why it is applied on import.
+    """
+    target: str
+    library: str
+    kind: str
+    reason: str
+
+
+PATCHES: Tuple[Patch, ...] = (
+    Patch(
+        'mmengine CheckpointLoader scheme "" (local files)', 'mmengine 0.10.7',
+        'fix', 'mmengine calls torch.load without weights_only; torch >= 2.6 '
+        'then loads weights-only with its default allow-list, which refuses '
+        'the HistoryBuffer and numpy objects every Runner checkpoint holds: '
+        'resume, load_from, tools/test.py and inference_model all stop with '
+        '"Weights only load failed". Replaced by a weights-only loader that '
+        'allows exactly those types (engine/safe_checkpoint.py).'),
+    Patch(
+        'mmengine CheckpointLoader schemes "http://", "https://"',
+        'mmengine 0.10.7', 'fix',
+        'The same torch.load call for checkpoints given as URLs: cached '
+        'download, then the same weights-only load.'),
+    Patch(
+        'mmengine.fileio local backend', 'mmengine 0.10.7', 'policy',
+        'LocalBackend.put writes straight into the target, so a killed job '
+        'or a full disk leaves a truncated iter_N.pth that --resume then '
+        'loads. AtomicLocalBackend writes a temporary file, flushes it and '
+        'renames it over the target (engine/atomic_local_backend.py). On '
+        'import so that mmseg\'s / mmdet\'s tools and mim save checkpoints '
+        'the same way.'),
+    Patch(
+        'mmdet.apis.det_inferencer.VOID, .id2rgb', 'mmdet 3.3.0', 'fix',
+        'mmdet imports both names from panopticapi (git-only, not on the '
+        'package index); without it DetInferencer stops on panoptic configs '
+        'with "panopticapi is not installed". Filled from our own COCO '
+        'panoptic id encoding, only where that import failed '
+        '(apis/det_inferencer_compat.py).'),
+)
+
+_UNDO: Dict[str, Callable[[], None]] = {}
+
+
+def _register_checkpoint_loaders() -> Callable[[], None]:
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from .engine.safe_checkpoint import load_from_http, load_from_local
+    schemes = CheckpointLoader._schemes
+    before = {p: schemes.get(p) for p in ('', 'http://', 'https://')}
+    CheckpointLoader.register_scheme('', load_from_local, force=True)
+    CheckpointLoader.register_scheme(('http://', 'https://'),
+                                     load_from_http,
+                                     force=True)
+
+    def undo():
+        for prefix, loader in before.items():
+            if loader is None:
+                schemes.pop(prefix, None)
+            else:
+                schemes[prefix] = loader
+
+    return undo
+
+
+def _register_atomic_backend() -> Callable[[], None]:
+    from mmengine.fileio import register_backend
+    from mmengine.fileio.backends import registry_utils
+
+    from .engine.atomic_local_backend import AtomicLocalBackend
+    before = (registry_utils.backends.get('local'),
+              registry_utils.prefix_to_backends.get(''))
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+
+    def undo():
+        registry_utils.backends['local'] = before[0]
+        registry_utils.prefix_to_backends[''] = before[1]
+
+    return undo
+
+
+def _supply_panoptic_names() -> Callable[[], None]:
+    from mmdet.apis import det_inferencer
+
+    from .apis.det_inferencer_compat import supply_panoptic_names
+    before = (det_inferencer.VOID, det_inferencer.id2rgb)
+    supply_panoptic_names()
+
+    def undo():
+        det_inferencer.VOID, det_inferencer.id2rgb = before
+
+    return undo
+
+
+def apply_upstream_patches() -> List[str]:
+    """Apply :data:`PATCHES` (once); returns their targets."""
+    if not _UNDO:
+        undo_loaders = _register_checkpoint_loaders()
+        _UNDO[PATCHES[0].target] = undo_loaders
+        _UNDO[PATCHES[1].target] = undo_loaders
+        _UNDO[PATCHES[2].target] = _register_atomic_backend()
+        _UNDO[PATCHES[3].target] = _supply_panoptic_names()
+    return [patch.target for patch in PATCHES]
+
+
+def undo_patch(target: str) -> None:
+    """Put back what one patch replaced (both checkpoint-loader patches go
+    together).
+
+    Args:
+        target (str): A :attr:`Patch.target` of :data:`PATCHES`.
+    """
+    if target not in _UNDO:
+        raise KeyError(f'{target!r}: not a patch of this package; they are '
+                       f'{[p.target for p in PATCHES]}')
+    _UNDO[target]()

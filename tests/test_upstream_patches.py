@@ -1,0 +1,79 @@
+"""``import mmseg_depict`` changes nothing in mmengine / mmseg / mmdet
+beyond mmseg_depict/upstream_patches.py's list: a fresh interpreter imports
+them first, snapshots every attribute of every module, the checkpoint loader
+schemes and the file backends, imports the package and compares."""
+import json
+import subprocess
+import sys
+
+from mmseg_depict import PATCHES
+from tests.common import ROOT
+
+PROBE = r'''
+import json, sys
+import mmengine.fileio, mmengine.runner.checkpoint
+import mmseg.apis, mmseg.models, mmseg.datasets, mmseg.engine, mmseg.evaluation
+import mmdet.apis, mmdet.models, mmdet.datasets, mmdet.engine
+import mmdet.evaluation
+from mmengine.fileio.backends import registry_utils
+from mmengine.runner.checkpoint import CheckpointLoader
+
+def snapshot():
+    state = {}
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split('.')[0] not in (
+                'mmengine', 'mmseg', 'mmdet'):
+            continue
+        for key, value in list(vars(module).items()):
+            state[f'{name}.{key}'] = id(value)
+    tables = (('loader scheme', CheckpointLoader._schemes),
+              ('backend', registry_utils.backends),
+              ('backend prefix', registry_utils.prefix_to_backends))
+    for label, table in tables:
+        for key, value in table.items():
+            state[f'{label} {key!r}'] = id(value)
+    return state
+
+before = snapshot()
+import mmseg_depict
+after = snapshot()
+changed = sorted(k for k in before if after.get(k) != before[k])
+changed += sorted(k for k in after if k not in before and ' ' in k)
+from mmengine.fileio import get_file_backend
+atomic = type(get_file_backend('x.pth')).__name__
+mmseg_depict.undo_patch('mmengine.fileio local backend')
+undone = type(get_file_backend('x.pth')).__name__
+print(json.dumps(dict(changed=changed, atomic=atomic, undone=undone)))
+'''
+
+#: What each patch of PATCHES changes, as the probe names it.
+EXPECTED = {
+    'mmengine CheckpointLoader scheme "" (local files)': ["loader scheme ''"],
+    'mmengine CheckpointLoader schemes "http://", "https://"':
+    ["loader scheme 'http://'", "loader scheme 'https://'"],
+    'mmengine.fileio local backend': ["backend 'local'", "backend prefix ''"],
+    'mmdet.apis.det_inferencer.VOID, .id2rgb':
+    ['mmdet.apis.det_inferencer.VOID', 'mmdet.apis.det_inferencer.id2rgb'],
+}
+
+
+def test_import_changes_only_the_listed_patches():
+    assert sorted(EXPECTED) == sorted(p.target for p in PATCHES)
+    proc = subprocess.run([sys.executable, '-c', PROBE],
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert sorted(result['changed']) == sorted(k for keys in EXPECTED.values()
+                                               for k in keys)
+    assert (result['atomic'], result['undone']) == ('AtomicLocalBackend',
+                                                    'LocalBackend')
+
+
+def test_every_patch_says_why():
+    for patch in PATCHES:
+        assert patch.kind in ('fix', 'policy')
+        assert patch.library.split()[0] in ('mmengine', 'mmdet', 'mmseg')
+        assert len(patch.reason) > 80, patch.target
