@@ -29,7 +29,7 @@ from mmengine.utils import ManagerMixin
 from mmseg.registry import MODELS as SEG_MODELS
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.datasets.synthetic import LAYOUTS
+from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -516,9 +516,9 @@ def synthetic_roots(tmp_path_factory) -> dict:
     base = str(tmp_path_factory.mktemp('synthetic'))
     return {
         layout:
-        LAYOUTS[layout](
+        SYNTHETIC_MAKERS[layout](
             osp.join(base, layout), 4, 2, LAYOUT_SIZES[layout], seed=1)
-        for layout in LAYOUTS
+        for layout in SYNTHETIC_MAKERS
     }
 
 

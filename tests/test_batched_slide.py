@@ -39,12 +39,12 @@ def test_equals_mmseg_slide_inference(num_images, shape, crop, stride,
         head = model.decode_head
         head.__class__ = type(
             'OwnPredict', (type(head), ),
-            dict(predict=lambda self, *args: super(
-                type(self), self).predict(*args)))
+            dict(predict=lambda self, *args: super(type(self), self).predict(
+                *args)))
         whole = []
         real_encode_decode = model.encode_decode
-        model.encode_decode = lambda crops, metas: whole.append(
-            len(crops)) or real_encode_decode(crops, metas)
+        model.encode_decode = lambda crops, metas: whole.append(len(
+            crops)) or real_encode_decode(crops, metas)
     torch.manual_seed(1)
     inputs = torch.randn(num_images, 3, *shape, dtype=torch.float64)
     with torch.no_grad():

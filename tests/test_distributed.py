@@ -13,7 +13,7 @@ import sys
 import pytest
 import torch
 
-from mmseg_depict.datasets.synthetic import LAYOUTS
+from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
 from .common import (LAYOUT_SIZES, ROOT, load_unformatted_config, small_config,
                      write_config)
 from .test_train_test_e2e import metrics_of
@@ -44,7 +44,7 @@ def run_script(args, port):
 def probed_config(layout, tmp_path):
     """The layout's small config on 4 train / 3 val images, with the
     weight-saving hook and the recording metric."""
-    root = LAYOUTS[layout](
+    root = SYNTHETIC_MAKERS[layout](
         str(tmp_path / 'data'), 4, 3, LAYOUT_SIZES[layout], seed=2)
     cfg = load_unformatted_config(small_config(layout, root, str(tmp_path)))
     _, metric, _ = CASES[layout]

@@ -19,9 +19,9 @@ import torch
 from mmseg_depict.engine import (AtomicLocalBackend,
                                  newest_loadable_checkpoint, resume,
                                  safe_torch_load)
-from tests.common import (LAYOUT_SIZES, LAYOUTS, ROOT, last_checkpoint,
-                          load_unformatted_config, run_tool, small_config,
-                          write_config)
+from tests.common import (LAYOUT_SIZES, ROOT, SYNTHETIC_MAKERS,
+                          last_checkpoint, load_unformatted_config, run_tool,
+                          small_config, write_config)
 
 #: 6 iterations, a checkpoint and a validation every 2, one checkpoint kept
 #: (the setting that lost everything with mmengine's hook), best by mIoU.
@@ -243,7 +243,7 @@ def test_nan_loss_stops_mmdet_runner(synthetic_roots, tmp_path):
 def test_nan_loss_on_one_rank_stops_every_rank(tmp_path):
     """Rank 1's loss turns NaN at iteration 2: both ranks stop there (rank
     0 would otherwise wait in DDP's gradient all-reduce for ever)."""
-    root = LAYOUTS['ade20k'](
+    root = SYNTHETIC_MAKERS['ade20k'](
         str(tmp_path / 'data'), 4, 2, LAYOUT_SIZES['ade20k'], seed=2)
     config = _poisoned(
         small_config('ade20k', root, str(tmp_path), max_iters=3),

@@ -1,5 +1,5 @@
 from .cityscapes_panoptic import CityscapesPanopticDataset
-from .preflight import DataConfigError, check_config_data
+from .config_data_check import DataConfigError, check_config_data
 from .transforms import *  # noqa: F401,F403
 
 __all__ = ['CityscapesPanopticDataset', 'DataConfigError', 'check_config_data']

@@ -23,8 +23,9 @@ problems with their files; exits with status 1 if there is any problem.
 import argparse
 import sys
 
-from mmseg_depict.datasets.dataset_check import (DATASETS, check_dataset,
-                                                 summary_table)
+from mmseg_depict.datasets.prepared_dataset_check import (DATASETS,
+                                                          check_dataset,
+                                                          summary_table)
 
 
 def main(argv=None) -> int:

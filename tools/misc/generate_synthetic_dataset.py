@@ -10,14 +10,14 @@ import argparse
 import json
 import os.path as osp
 
-from mmseg_depict.datasets.synthetic import LAYOUTS
+from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
 
 MANIFEST = 'synthetic_dataset.json'
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('layout', choices=sorted(LAYOUTS))
+    parser.add_argument('layout', choices=sorted(SYNTHETIC_MAKERS))
     parser.add_argument(
         'data_root',
         help='the folder a config reads as '
@@ -44,8 +44,8 @@ def main(argv=None):
             if json.load(f) == spec:
                 print(f'{args.data_root}: already generated, skipping')
                 return
-    LAYOUTS[args.layout](args.data_root, args.num_train, args.num_val,
-                         tuple(args.size), args.seed)
+    SYNTHETIC_MAKERS[args.layout](args.data_root, args.num_train, args.num_val,
+                                  tuple(args.size), args.seed)
     # Written last: its presence means the folder is complete.
     with open(manifest, 'w') as f:
         json.dump(spec, f)

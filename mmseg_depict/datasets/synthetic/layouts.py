@@ -335,7 +335,7 @@ def make_coco_panoptic(data_root: str,
 
 
 #: Writers by layout name, for tools and tests.
-LAYOUTS: Dict[str, Callable[..., str]] = {
+SYNTHETIC_MAKERS: Dict[str, Callable[..., str]] = {
     'ade20k': make_ade20k,
     'cityscapes': make_cityscapes,
     'pascal_context': make_pascal_context,

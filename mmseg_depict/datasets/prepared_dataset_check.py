@@ -37,7 +37,7 @@ class DatasetLayout:
     root_hint: str = ''
 
 
-LAYOUTS = {
+SEMANTIC_LAYOUTS = {
     'ade20k':
     DatasetLayout(
         '.jpg',
@@ -133,7 +133,7 @@ def check_dataset(root: str,
 
     Args:
         root (str): The data root a config's ``data_root`` points at.
-        dataset (str): A key of :data:`LAYOUTS`.
+        dataset (str): A key of :data:`SEMANTIC_LAYOUTS`.
         check_counts (bool): Compare split sizes with the official ones.
         nproc (int): Worker processes for reading the label maps.
 
@@ -145,7 +145,8 @@ def check_dataset(root: str,
     if dataset not in DATASETS:
         raise ValueError(f'--dataset {dataset}: expected one of '
                          f'{sorted(DATASETS)}')
-    layout = custom_layout(root) if dataset == 'custom' else LAYOUTS[dataset]
+    layout = custom_layout(
+        root) if dataset == 'custom' else SEMANTIC_LAYOUTS[dataset]
     if not osp.isdir(root):
         raise FileNotFoundError(f"data root '{root}' is not a folder "
                                 f'(for {dataset}: {layout.root_hint})')
@@ -421,4 +422,5 @@ def check_panoptic_dataset(root: str,
 #: Every --dataset name: the semantic layouts, the panoptic ones and the
 #: two read from a custom_dataset.py folder.
 DATASETS = tuple(
-    sorted([*LAYOUTS, *PANOPTIC_LAYOUTS, 'custom', 'custom_panoptic']))
+    sorted([*SEMANTIC_LAYOUTS, *PANOPTIC_LAYOUTS, 'custom',
+            'custom_panoptic']))
