@@ -59,10 +59,7 @@ def test_converted_model_reproduces_source(tmp_path):
         cls_scores, bbox_preds = model.bbox_head(inputs['hidden_states'])
         q = logits.shape[1]
         ours = model.bbox_head.mask_logits(inputs['hidden_states'][-1],
-                                           inputs['memory'],
-                                           inputs['memory_mask'],
-                                           inputs['feature'],
-                                           inputs['fpn_feats'],
+                                           inputs['mask_features'],
                                            torch.zeros(q, dtype=torch.long),
                                            torch.arange(q))
     assert (cls_scores[-1] - logits).abs().max() <= 1e-4

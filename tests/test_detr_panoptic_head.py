@@ -11,6 +11,7 @@ from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope
 
 import mmseg_depict  # noqa: F401
+from mmseg_depict.models.utils import DETRMaskFeatures
 
 
 @pytest.fixture(autouse=True)
@@ -82,13 +83,14 @@ def _head_inputs(b=2, q=10):
     torch.manual_seed(1)
     return dict(
         hidden=torch.randn(b, q, 256),
-        memory=torch.randn(b, 256, 2, 3),
-        memory_mask=None,
-        feature=torch.randn(b, 256, 2, 3),
-        fpn_feats=[
-            torch.randn(b, c, 2 * s, 3 * s)
-            for c, s in ((1024, 2), (512, 4), (256, 8))
-        ])
+        features=DETRMaskFeatures(
+            memory=torch.randn(b, 256, 2, 3),
+            memory_mask=None,
+            feature=torch.randn(b, 256, 2, 3),
+            fpn_feats=[
+                torch.randn(b, c, 2 * s, 3 * s)
+                for c, s in ((1024, 2), (512, 4), (256, 8))
+            ]))
 
 
 def test_lean_masks_equal_all_query_masks():

@@ -21,6 +21,7 @@ from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope
 
 import mmseg_depict  # noqa: F401
+from mmseg_depict.models.utils import DETRMaskFeatures
 from mmseg_depict.utils.benchmark import median_ms, saved_for_backward_mb
 
 
@@ -35,13 +36,14 @@ def build_inputs(args, device):
 
     inputs = dict(
         hidden=randn(b, q, 256),
-        memory=randn(b, 256, h // 32, w // 32),
-        memory_mask=None,
-        feature=randn(b, 256, h // 32, w // 32),
-        fpn_feats=[
-            randn(b, c, h // s, w // s)
-            for c, s in ((1024, 16), (512, 8), (256, 4))
-        ])
+        features=DETRMaskFeatures(
+            memory=randn(b, 256, h // 32, w // 32),
+            memory_mask=None,
+            feature=randn(b, 256, h // 32, w // 32),
+            fpn_feats=[
+                randn(b, c, h // s, w // s)
+                for c, s in ((1024, 16), (512, 8), (256, 4))
+            ]))
     image = torch.arange(b).repeat_interleave(args.targets).to(device)
     query = torch.cat([
         torch.randperm(q, generator=g)[:args.targets] for _ in range(b)

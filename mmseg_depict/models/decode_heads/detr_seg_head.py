@@ -12,6 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
+from ..utils.detr_mask_features import DETRMaskFeatures
 from ..utils.panoptic_targets import class_segments, segment_targets
 
 
@@ -146,10 +147,8 @@ class DETRSegHead(BaseDecodeHead):
             key_padding_mask=None)
         return dict(
             hidden_states=hidden_states,
-            memory=memory.transpose(1, 2).reshape(b, c, h, w),
-            memory_mask=None,
-            feature=feature,
-            fpn_feats=list(feats[-2::-1]))
+            mask_features=DETRMaskFeatures.from_encoder(
+                memory, None, feature, feats[:-1]))
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         """
@@ -166,8 +165,7 @@ class DETRSegHead(BaseDecodeHead):
         b, q = hidden.shape[1:3]
         image = torch.arange(b, device=hidden.device).repeat_interleave(q)
         masks = self.detr.mask_logits(
-            hidden[-1], head_inputs['memory'], None, head_inputs['feature'],
-            head_inputs['fpn_feats'], image,
+            hidden[-1], head_inputs['mask_features'], image,
             torch.arange(q, device=hidden.device).repeat(b))
         masks = masks.view(b, q, *masks.shape[-2:]).sigmoid()
         probs = cls_scores[-1].softmax(-1)[..., :-1]

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -11,6 +11,7 @@ from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
+from ..utils.detr_mask_features import DETRMaskFeatures
 from ..utils.float32_mask_losses import at_least_float32
 from ..utils.panoptic_targets import panoptic_targets
 
@@ -106,23 +107,21 @@ class DETRPanopticHead(DETRHead):
                 num_stuff_classes=num_stuff_classes))
 
     # ------------------------------------------------------------- masks
-    def mask_logits(self, hidden: Tensor, memory: Tensor,
-                    memory_mask: Optional[Tensor], feature: Tensor,
-                    fpn_feats: List[Tensor], image_index: Tensor,
-                    query_index: Tensor) -> Tensor:
+    def mask_logits(self, hidden: Tensor, features: DETRMaskFeatures,
+                    image_index: Tensor, query_index: Tensor) -> Tensor:
         """Mask logits of the chosen (image, query) pairs.
 
         Args:
             hidden (Tensor): (B, Q, C) last decoder layer.
-            memory (Tensor): (B, C, h, w) encoder memory.
-            memory_mask (Tensor, optional): (B, h, w), True where padded.
-            feature (Tensor): (B, C, h, w) projected stride-32 feature.
-            fpn_feats (list[Tensor]): res4, res3, res2 maps.
+            features (DETRMaskFeatures): Memory, padding, stride-32 feature
+                and backbone maps of the batch.
             image_index, query_index (Tensor): (N, ) the pairs.
 
         Returns:
             Tensor: (N, H/4, W/4) logits at the stride of res2.
         """
+        memory, memory_mask = features.memory, features.memory_mask
+        feature, fpn_feats = features.feature, features.fpn_feats
         if not self.lean:
             # Reference behaviour: every query of every image, then pick.
             b, q = hidden.shape[:2]
@@ -206,17 +205,12 @@ class DETRPanopticHead(DETRHead):
         return focal, dice
 
     # ------------------------------------------------------- train / test
-    def loss(self, hidden_states: Tensor, memory: Tensor,
-             memory_mask: Optional[Tensor], feature: Tensor,
-             fpn_feats: List[Tensor],
+    def loss(self, hidden_states: Tensor, mask_features: DETRMaskFeatures,
              batch_data_samples: SampleList) -> Dict[str, Tensor]:
         """
         Args:
             hidden_states (Tensor): (L, B, Q, C) every decoder layer.
-            memory (Tensor): (B, C, h, w) encoder memory.
-            memory_mask (Tensor, optional): (B, h, w), True where padded.
-            feature (Tensor): (B, C, h, w) projected stride-32 feature.
-            fpn_feats (list[Tensor]): res4, res3, res2 maps.
+            mask_features (DETRMaskFeatures): What the mask branch reads.
             batch_data_samples (list[DetDataSample]): With gt_instances
                 (things) and gt_sem_seg (stuff labels).
         """
@@ -224,13 +218,12 @@ class DETRPanopticHead(DETRHead):
             panoptic_targets(s, self.num_things_classes, self.num_classes)
             for s in batch_data_samples
         ]
-        return self.loss_by_targets(hidden_states, memory, memory_mask,
-                                    feature, fpn_feats, batch_gt_instances,
+        return self.loss_by_targets(hidden_states, mask_features,
+                                    batch_gt_instances,
                                     [s.metainfo for s in batch_data_samples])
 
-    def loss_by_targets(self, hidden_states: Tensor, memory: Tensor,
-                        memory_mask: Optional[Tensor], feature: Tensor,
-                        fpn_feats: List[Tensor],
+    def loss_by_targets(self, hidden_states: Tensor,
+                        mask_features: DETRMaskFeatures,
                         batch_gt_instances: List[InstanceData],
                         batch_img_metas: List[dict]) -> Dict[str, Tensor]:
         """:meth:`loss` from segment targets (``labels``, ``bboxes`` xyxy
@@ -243,18 +236,14 @@ class DETRPanopticHead(DETRHead):
             image_index, query_index, gt_masks = self._matched_queries(
                 cls_scores[-1], bbox_preds[-1], batch_gt_instances,
                 batch_img_metas)
-            pred_masks = self.mask_logits(hidden_states[-1], memory,
-                                          memory_mask, feature, fpn_feats,
+            pred_masks = self.mask_logits(hidden_states[-1], mask_features,
                                           image_index, query_index)
             losses.update(self.loss_masks(pred_masks, gt_masks))
         return losses
 
     def predict(self,
                 hidden_states: Tensor,
-                memory: Tensor,
-                memory_mask: Optional[Tensor],
-                feature: Tensor,
-                fpn_feats: List[Tensor],
+                mask_features: DETRMaskFeatures,
                 batch_data_samples: SampleList,
                 rescale: bool = True):
         """Panoptic maps (``pred_panoptic_seg``) with the mask branch, else
@@ -267,15 +256,12 @@ class DETRPanopticHead(DETRHead):
         for b, meta in enumerate(batch_img_metas):
             index, scores, labels = self.fusion.select(cls_scores[-1, b])
             if self.lean:
-                logits = self.mask_logits(hidden_states[-1], memory,
-                                          memory_mask, feature, fpn_feats,
+                logits = self.mask_logits(hidden_states[-1], mask_features,
                                           torch.full_like(index, b), index)
             else:
-                logits = self.mask_logits(
-                    hidden_states[-1][b:b + 1], memory[b:b + 1],
-                    None if memory_mask is None else memory_mask[b:b + 1],
-                    feature[b:b + 1], [f[b:b + 1] for f in fpn_feats],
-                    torch.zeros_like(index), index)
+                logits = self.mask_logits(hidden_states[-1][b:b + 1],
+                                          mask_features.images(b, b + 1),
+                                          torch.zeros_like(index), index)
             logits = self._to_image(logits, meta, rescale)
             panoptic = self.fusion(scores, labels, logits)
             results.append(PixelData(sem_seg=panoptic[None]))

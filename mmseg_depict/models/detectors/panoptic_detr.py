@@ -5,6 +5,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from torch import Tensor
 
+from ..utils.detr_mask_features import DETRMaskFeatures
+
 
 @MODELS.register_module()
 class PanopticDETR(DETR):
@@ -60,15 +62,9 @@ class PanopticDETR(DETR):
         decoder_extra, head_inputs = self.pre_decoder(**encoder_outputs)
         decoder_inputs.update(decoder_extra)
         head_inputs.update(self.forward_decoder(**decoder_inputs))
-        feature = img_feats[-1]
-        b, c, h, w = feature.shape
-        padding = encoder_inputs['feat_mask']
-        head_inputs.update(
-            memory=encoder_outputs['memory'].permute(0, 2,
-                                                     1).reshape(b, c, h, w),
-            memory_mask=None if padding is None else padding.view(b, h, w),
-            feature=feature,
-            fpn_feats=list(img_feats[-2::-1]))
+        head_inputs['mask_features'] = DETRMaskFeatures.from_encoder(
+            encoder_outputs['memory'], encoder_inputs['feat_mask'],
+            img_feats[-1], img_feats[:-1])
         return head_inputs
 
     def predict(self,
