@@ -2,8 +2,8 @@
 same generated scenes converted (tools/dataset_converters/custom_dataset.py),
 checked pixel for pixel against pycocotools' ``annToMask``, configs written
 (tools/misc/write_dataset_config.py) and trained + tested for DEPICT-SA
-(mIoU), Mask2Former panoptic and DETR panoptic (PQ); each bad input named,
-nothing half-written."""
+(mIoU), Mask2Former panoptic and DETR panoptic (PQ), each checkpoint through
+the image demo; each bad input named, nothing half-written."""
 import json
 import os
 import os.path as osp
