@@ -1,30 +1,11 @@
-# mmseg's Mask2Former recipe (mmdet's Mask2FormerHead, MSDeformAttnPixelDecoder,
-# HungarianAssigner and losses), with the head's matching, losses and pixel
-# decoder in float32 so that `--amp` trains; our registries are loaded so the
-# same runner can switch decode heads. The pipelines gain our label check
-# (CheckSegLabelRange), as in every config of ours.
+# The R50 config with Mask2Former's Swin-T backbone and its optimiser keys.
 _base_ = [
-    'mmseg::mask2former/mask2former_swin-t_8xb2-90k_cityscapes-512x1024.py',
-    '../_base_/datasets/mask2former_cityscapes_pipelines.py'
+    './mask2former_r50_8xb2-90k_cityscapes-512x1024.py',
+    '../_base_/models/swin-t-p4-w7_mask2former.py'
 ]
-custom_imports = dict(imports=['mmseg_depict'], allow_failed_imports=False)
-
 model = dict(
-    decode_head=dict(
-        type='AmpMask2FormerSegHead',
-        pixel_decoder=dict(type='mmdet.Float32MSDeformAttnPixelDecoder')))
-
-# Checkpoints written before old ones are deleted, training stopped on an inf /
-# NaN loss, the random state carried through --resume (as in our runtime
-# bases; mmseg_depict/engine/hooks/).
-default_hooks = dict(
-    checkpoint=dict(type='SafeCheckpointHook'),
-    finite_loss=dict(type='FiniteLossHook'),
-    random_state=dict(type='ResumeRandomStateHook'))
-
-train_pipeline = {{_base_.m2f_train_pipeline}}
-test_pipeline = {{_base_.m2f_test_pipeline}}
-tta_pipeline = {{_base_.m2f_tta_pipeline}}
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+    backbone={{_base_.swin_t_mmseg_backbone}},
+    decode_head=dict(in_channels={{_base_.swin_t_channels}}))
+optim_wrapper = dict(
+    paramwise_cfg=dict(
+        custom_keys={{_base_.swin_t_custom_keys}}, norm_decay_mult=0.0))
