@@ -259,3 +259,50 @@ def test_every_vit_config_uses_fused_attention_by_default():
         assert type(model.layers[0].attn) is MultiheadAttention, path
     # 24 DEPICT, the DEPICT-SA / Mask2Former / DETR-seg ViT-S pyramids.
     assert len(vit_configs) >= 27
+
+
+def test_mask2former_decoder_fused_equals_stock():
+    """Our Mask2Former head's fused decoder attention (the default) against
+    the same head with mmcv's modules, in float64: outputs of every decoder
+    layer and all gradients, the masked attention's boolean masks
+    included."""
+    from mmdet.registry import MODELS as MMDET_MODELS
+    from mmdet.structures import DetDataSample
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet')
+    cfg = load_unformatted_config(
+        osp.join(CONFIGS, 'mask2former',
+                 'mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'))
+    head_cfg = cfg.model.panoptic_head
+    heads = [
+        MMDET_MODELS.build(dict(head_cfg, fused_attention=fused))
+        for fused in (False, True)
+    ]
+    heads[1].load_state_dict(heads[0].state_dict())
+    stock, fused = (h.double() for h in heads)
+    assert not any(
+        type(m).__name__ == 'FusedMultiheadAttention' for m in stock.modules())
+    sample = DetDataSample(
+        metainfo=dict(batch_input_shape=(64, 96), img_shape=(64, 96)))
+
+    def make_inputs():
+        return [
+            torch.randn(
+                1,
+                c,
+                64 // s,
+                96 // s,
+                dtype=torch.float64,
+                requires_grad=True)
+            for c, s in zip((256, 512, 1024, 2048), (4, 8, 16, 32))
+        ]
+
+    def call(head, feats):
+        cls_scores, mask_preds = head(feats, [sample])
+        return [t.flatten() for t in cls_scores + mask_preds]
+
+    with torch.no_grad():
+        assert _count_sdpa_calls(lambda: call(stock, make_inputs())) == 0
+        # 9 decoder layers, each masked cross- and self-attention.
+        assert _count_sdpa_calls(lambda: call(fused, make_inputs())) == 18
+    _assert_same_output_and_grads(stock, fused, make_inputs, call)

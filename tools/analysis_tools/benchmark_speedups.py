@@ -30,7 +30,9 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
   one window at a time) vs 2, 4, 8.
 * ``mmdet``: Mask2Former R50 (ADE20K) and DETR-seg R50 with their mmdet
   transformers (Mask2Former's decoder, DETR's encoder / decoder) stock vs
-  fused (:func:`mmseg_depict.models.fuse_multihead_attention`).
+  fused: Mask2Former's through its head's ``fused_attention`` switch (on in
+  our configs), DETR-seg's with
+  :func:`mmseg_depict.models.fuse_multihead_attention`.
 
 The table gives each variant's ratio to the first (stock / one window at a
 time) row of its measurement, from the same run.
@@ -111,12 +113,16 @@ def _prepare(job: dict):
     torch.manual_seed(0)
     device = torch.device(job['device'])
     cfg = Config.fromfile(osp.join(ROOT, job['config']))
+    head_switch = job['kind'] == 'mmdet' and cfg.model.decode_head.type in (
+        'AmpMask2FormerSegHead', 'AmpMask2FormerHead')
     if job['kind'] != 'mmdet':
         cfg.model.backbone.fused_attention = job['fused']
+    elif head_switch:  # our Mask2Former heads fuse their decoder themselves
+        cfg.model.decode_head.fused_attention = job['fused']
     if job['kind'] == 'slide':
         cfg.model.test_cfg.batch_size = job['slide_batch_size']
     model, _ = build_model(cfg)
-    if job['kind'] == 'mmdet' and job['fused']:
+    if job['kind'] == 'mmdet' and job['fused'] and not head_switch:
         job['fused_modules'] = fuse_multihead_attention(model)
     model.to(device)
     if job.get('compiled'):
