@@ -13,7 +13,7 @@ class AmpMask2FormerHead(Float32MaskLossesMixin, FusedDecoderAttentionMixin,
 
     Same arguments, parameters and state-dict keys as ``Mask2FormerHead``;
     in float32 it computes exactly what the upstream head does. Why and
-    what overflows upstream: :class:`Float32MaskLossesMixin`. Its decoder
-    attends through PyTorch's fused kernel (``fused_attention=True``, the
-    default: :class:`FusedDecoderAttentionMixin`).
+    what overflows upstream: :class:`Float32MaskLossesMixin`. With
+    ``fused_attention=True`` its decoder attends through PyTorch's fused
+    kernel (:class:`FusedDecoderAttentionMixin`).
     """

@@ -5,20 +5,22 @@ class FusedDecoderAttentionMixin:
     mmdet 3.3.0's ``Mask2FormerTransformerDecoder`` builds mmcv's
     ``MultiheadAttention``, which never reaches PyTorch's fused kernels
     (see :class:`~mmseg_depict.models.layers.FusedMultiheadAttention`).
-    With ``fused_attention=True`` (the default) its modules are converted in
-    place after the upstream ``__init__``: same parameters and state-dict
-    keys, the same function (float64 test: 1e-10), the masked attention's
-    boolean masks included. Measured (``benchmark_speedups.py --parts
-    mmdet``, 2-core CPU): Mask2Former R50 training step 0.90x the time,
-    inference 0.99x.
+    With ``fused_attention=True`` its modules are converted in place after
+    the upstream ``__init__``: same parameters and state-dict keys, the same
+    function (float64 test: 1e-10), the masked attention's boolean masks
+    included. Off by default: on a 2-core CPU it does not measurably pay
+    (``benchmark_speedups.py --parts mmdet``, two runs: Mask2Former R50
+    training step 0.90x and 1.04x the time, inference 0.99x and 0.96x:
+    100 queries over at most 64x64 tokens, small matrices); on GPUs it is
+    not measured yet.
 
     Args:
-        fused_attention (bool): Convert the decoder's attention; False
-            keeps mmcv's modules (for comparisons).
+        fused_attention (bool): Convert the decoder's attention (default:
+            keep mmcv's modules).
         *args, **kwargs: The head's own arguments.
     """
 
-    def __init__(self, *args, fused_attention: bool = True, **kwargs) -> None:
+    def __init__(self, *args, fused_attention: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fused_attention = fused_attention
         if fused_attention:
