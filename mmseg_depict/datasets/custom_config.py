@@ -224,7 +224,11 @@ def config_text(dataset_dir: str,
                                     ('test_dataloader', 'val', 'test')):
         values[loader] = dict(
             dataset=dict(dataset(split), pipeline=f'<{pipeline}_pipeline>'))
-    relative = osp.relpath(base, osp.dirname(osp.abspath(out_file)))
+    out_dir = osp.dirname(osp.abspath(out_file))
+    repo = osp.dirname(CONFIGS)
+    # Relative inside this repository (it moves with it), else absolute.
+    inside = osp.commonpath([out_dir, repo]) == repo
+    relative = osp.relpath(base, out_dir) if inside else base
     lines = [
         f'# {head} on {dataset_dir} ({num_classes} classes), written by',
         '# tools/misc/write_dataset_config.py. For another head on the same',
