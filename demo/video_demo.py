@@ -16,7 +16,7 @@ import cv2
 from mmengine.utils import ProgressBar
 
 from mmseg_depict.apis import Predictor, add_model_arguments
-from mmseg_depict.engine import publish
+from mmseg_depict.fileio import publish
 
 
 def parse_args(argv=None):

@@ -7,7 +7,8 @@ loading under torch >= 2.6, atomic file writes, mmdet's panoptic inferencer
 without panopticapi). :func:`register_all_modules` also sets the default
 scope, as mmseg's / mmdet's do.
 """
-from . import apis, datasets, engine, evaluation, models, utils  # noqa: F401
+# Importing the subpackages registers their modules.
+from . import apis, datasets, engine, evaluation, fileio, models, utils  # noqa
 from .upstream_patches import PATCHES, apply_upstream_patches, undo_patch
 from .utils.set_env import register_all_modules
 from .version import __version__

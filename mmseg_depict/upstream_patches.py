@@ -44,7 +44,7 @@ PATCHES: Tuple[Patch, ...] = (
         'the HistoryBuffer and numpy objects every Runner checkpoint holds: '
         'resume, load_from, tools/test.py and inference_model all stop with '
         '"Weights only load failed". Replaced by a weights-only loader that '
-        'allows exactly those types (engine/safe_checkpoint.py).'),
+        'allows exactly those types (fileio/safe_checkpoint.py).'),
     Patch(
         'mmengine CheckpointLoader schemes "http://", "https://"',
         'mmengine 0.10.7', 'fix',
@@ -55,7 +55,7 @@ PATCHES: Tuple[Patch, ...] = (
         'LocalBackend.put writes straight into the target, so a killed job '
         'or a full disk leaves a truncated iter_N.pth that --resume then '
         'loads. AtomicLocalBackend writes a temporary file, flushes it and '
-        'renames it over the target (engine/atomic_local_backend.py). On '
+        'renames it over the target (fileio/atomic_local_backend.py). On '
         'import so that mmseg\'s / mmdet\'s tools and mim save checkpoints '
         'the same way.'),
     Patch(
@@ -73,7 +73,7 @@ _UNDO: Dict[str, Callable[[], None]] = {}
 def _register_checkpoint_loaders() -> Callable[[], None]:
     from mmengine.runner.checkpoint import CheckpointLoader
 
-    from .engine.safe_checkpoint import load_from_http, load_from_local
+    from .fileio.safe_checkpoint import load_from_http, load_from_local
     schemes = CheckpointLoader._schemes
     before = {p: schemes.get(p) for p in ('', 'http://', 'https://')}
     CheckpointLoader.register_scheme('', load_from_local, force=True)
@@ -95,7 +95,7 @@ def _register_atomic_backend() -> Callable[[], None]:
     from mmengine.fileio import register_backend
     from mmengine.fileio.backends import registry_utils
 
-    from .engine.atomic_local_backend import AtomicLocalBackend
+    from .fileio.atomic_local_backend import AtomicLocalBackend
     before = (registry_utils.backends.get('local'),
               registry_utils.prefix_to_backends.get(''))
     register_backend('local', AtomicLocalBackend, force=True, prefixes='')

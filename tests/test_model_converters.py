@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-from mmseg_depict.engine import safe_torch_load
+from mmseg_depict.fileio import safe_torch_load
 from .common import CONFIGS, run_tool
 from .segmenter_reference import Segmenter
 

@@ -10,7 +10,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmseg_depict.engine import UnsafeCheckpointError
+from mmseg_depict.fileio import UnsafeCheckpointError
 from .common import run_tool
 
 
@@ -81,7 +81,7 @@ def test_interrupted_checkpoint_write_leaves_old_file_intact(
     from mmengine.fileio import get_file_backend
     from mmengine.runner.checkpoint import save_checkpoint
 
-    from mmseg_depict.engine import AtomicLocalBackend
+    from mmseg_depict.fileio import AtomicLocalBackend
     path = str(tmp_path / 'iter_2.pth')
     assert isinstance(get_file_backend(path), AtomicLocalBackend)
     save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)

@@ -16,9 +16,8 @@ import sys
 import pytest
 import torch
 
-from mmseg_depict.engine import (AtomicLocalBackend,
-                                 newest_loadable_checkpoint, resume,
-                                 safe_torch_load)
+from mmseg_depict.engine import newest_loadable_checkpoint, resume
+from mmseg_depict.fileio import AtomicLocalBackend, safe_torch_load
 from tests.common import (LAYOUT_SIZES, ROOT, SYNTHETIC_MAKERS,
                           last_checkpoint, load_unformatted_config, run_tool,
                           small_config, write_config)

@@ -1,6 +1,6 @@
 """Inference: our configs through mmseg's / mmdet's own entry points, the
 demos' predict-and-paint loop."""
-from ..engine.atomic_local_backend import write_image
+from ..fileio import write_image
 from .det_inferencer_compat import supply_panoptic_names
 from .inference import (CheckpointMismatchError, build_inferencer,
                         config_dataset_meta, init_inference_model,

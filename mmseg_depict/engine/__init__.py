@@ -1,21 +1,17 @@
-from .atomic_local_backend import AtomicLocalBackend, publish, write_image
 from .forward_compile import compile_forward, take_compile_option
-from .hooks import FiniteLossHook, SafeCheckpointHook
+from .hooks import FiniteLossHook, ResumeRandomStateHook, SafeCheckpointHook
 from .resume import newest_loadable_checkpoint
 from .runner_setup import (add_runner_args, build_runner, config_scope,
                            data_loaders_for, dump_detection_results,
                            enable_amp, load_config, parse_runner_args,
                            set_resume, set_test_outputs, set_tta,
                            shutdown_distributed)
-from .safe_checkpoint import (MMENGINE_CHECKPOINT_GLOBALS,
-                              UnsafeCheckpointError, safe_torch_load)
 
 __all__ = [
-    'AtomicLocalBackend', 'FiniteLossHook', 'MMENGINE_CHECKPOINT_GLOBALS',
-    'SafeCheckpointHook', 'newest_loadable_checkpoint',
-    'UnsafeCheckpointError', 'add_runner_args', 'build_runner',
+    'FiniteLossHook', 'ResumeRandomStateHook', 'SafeCheckpointHook',
+    'newest_loadable_checkpoint', 'add_runner_args', 'build_runner',
     'compile_forward', 'config_scope', 'data_loaders_for',
     'dump_detection_results', 'enable_amp', 'load_config', 'parse_runner_args',
-    'publish', 'safe_torch_load', 'set_resume', 'set_test_outputs', 'set_tta',
-    'shutdown_distributed', 'take_compile_option', 'write_image'
+    'set_resume', 'set_test_outputs', 'set_tta', 'shutdown_distributed',
+    'take_compile_option'
 ]

@@ -17,7 +17,7 @@ from typing import List, Optional, Tuple
 
 from mmengine.logging import print_log
 
-from .safe_checkpoint import safe_torch_load
+from ..fileio.safe_checkpoint import safe_torch_load
 
 CHECKPOINT_NAME = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
 

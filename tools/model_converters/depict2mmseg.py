@@ -22,7 +22,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 from mmseg_depict.datasets.metainfo import (DATASETS, dataset_meta,
                                             semantic_dataset_for)
-from mmseg_depict.engine import safe_torch_load
+from mmseg_depict.fileio import safe_torch_load
 from mmseg_depict.models.utils import convert_depict
 
 

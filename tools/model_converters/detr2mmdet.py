@@ -16,7 +16,7 @@ import argparse
 from mmengine.runner.checkpoint import save_checkpoint
 
 from mmseg_depict.datasets.metainfo import DATASETS, dataset_meta
-from mmseg_depict.engine import safe_torch_load
+from mmseg_depict.fileio import safe_torch_load
 from mmseg_depict.models.utils import convert_detr_panoptic
 
 

@@ -11,7 +11,7 @@ from cityscapesscripts.helpers.labels import name2label
 from cityscapesscripts.preparation.json2labelImg import createLabelImage
 from mmengine.utils import track_parallel_progress, track_progress
 
-from ...engine.atomic_local_backend import write_image
+from ...fileio import write_image
 
 #: Official numbers of finely annotated images.
 SPLIT_SIZES = {'train': 2975, 'val': 500, 'test': 1525}

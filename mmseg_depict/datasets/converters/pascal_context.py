@@ -28,7 +28,7 @@ from mmengine.fileio import put_text
 from mmengine.utils import track_parallel_progress, track_progress
 from pycocotools import mask as mask_utils
 
-from ...engine.atomic_local_backend import write_image
+from ...fileio import write_image
 
 #: The 59 category ids of PASCAL-Context-59 in ``trainval_merged.json``;
 #: label k (1..59) is the k-th smallest, 0 is background.
