@@ -10,14 +10,13 @@ padding and the ViT grid follow). Pipelines are the base's with those values
 changed, written out in full so the config reads on its own.
 """
 import copy
-import json
 import os.path as osp
 import pprint
 from typing import Optional, Tuple
 
 from mmengine.config import Config
 
-from .converters.custom_dataset import CustomDatasetError
+from .converters.custom_dataset import CustomDatasetError, read_dataset_meta
 
 CONFIGS = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
@@ -100,16 +99,6 @@ def _base_crop(cfg: Config) -> Tuple[int, int]:
     raise CustomDatasetError(f'{cfg.filename}: no RandomCrop to fit')
 
 
-def dataset_settings(dataset_dir: str) -> dict:
-    path = osp.join(dataset_dir, 'dataset.json')
-    if not osp.isfile(path):
-        raise CustomDatasetError(
-            f'{dataset_dir}: no dataset.json; convert the export first with '
-            'tools/dataset_converters/custom_dataset.py')
-    with open(path) as f:
-        return json.load(f)
-
-
 def config_text(dataset_dir: str,
                 head: str,
                 out_file: str,
@@ -129,7 +118,7 @@ def config_text(dataset_dir: str,
         str: Python config source.
     """
     dataset_dir = osp.abspath(dataset_dir)
-    meta = dataset_settings(dataset_dir)
+    meta = read_dataset_meta(dataset_dir)
     base = base_config(head, backbone)
     task = HEADS[head][1]
     if task == 'panoptic' and not meta['panoptic']:
@@ -149,14 +138,12 @@ def config_text(dataset_dir: str,
     num_classes = len(classes)
     metainfo = dict(classes=tuple(classes), palette=meta['palette'])
     values = dict(data_root=dataset_dir, crop_size=crop)
-    pipelines = {}
-    for key in ('train_pipeline', 'test_pipeline', 'tta_pipeline'):
-        if key in cfg:
-            pipelines[key] = copy.deepcopy(cfg[key].to_list(
-            ) if hasattr(cfg[key], 'to_list') else list(cfg[key]))
-    train = copy.deepcopy(cfg.train_dataloader.dataset.pipeline)
-    test = copy.deepcopy(cfg.val_dataloader.dataset.pipeline)
-    pipelines.update(train_pipeline=train, test_pipeline=test)
+    # What the dataloaders run (top-level copies may be stale), and TTA's.
+    pipelines = dict(
+        train_pipeline=copy.deepcopy(cfg.train_dataloader.dataset.pipeline),
+        test_pipeline=copy.deepcopy(cfg.val_dataloader.dataset.pipeline))
+    if 'tta_pipeline' in cfg:
+        pipelines['tta_pipeline'] = copy.deepcopy(cfg.tta_pipeline)
     for pipeline in pipelines.values():
         _fit_pipeline(pipeline, crop, factor, num_classes,
                       cfg.default_scope == 'mmdet')

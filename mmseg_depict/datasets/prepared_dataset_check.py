@@ -13,6 +13,9 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
+from ..utils.panoptic_ids import read_panoptic_ids
+from .converters.custom_dataset import read_dataset_meta
+
 
 @dataclass(frozen=True)
 class SplitLayout:
@@ -269,19 +272,9 @@ PANOPTIC_LAYOUTS = {
 }
 
 
-def _custom_meta(root: str) -> dict:
-    path = osp.join(root, 'dataset.json')
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f"'{path}' not found: --dataset custom / custom_panoptic reads a "
-            'folder written by tools/dataset_converters/custom_dataset.py')
-    with open(path) as f:
-        return json.load(f)
-
-
 def custom_layout(root: str) -> DatasetLayout:
     """The semantic layout of a custom_dataset.py folder."""
-    meta = _custom_meta(root)
+    meta = read_dataset_meta(root)
     counts = meta['counts']
     return DatasetLayout(
         meta['image_suffix'], '.png',
@@ -294,7 +287,7 @@ def custom_layout(root: str) -> DatasetLayout:
 
 
 def custom_panoptic_layout(root: str) -> tuple:
-    meta = _custom_meta(root)
+    meta = read_dataset_meta(root)
     if not meta['panoptic']:
         raise ValueError(f'{root} was converted from label PNGs: it has no '
                          'panoptic labels (check it with --dataset custom)')
@@ -309,7 +302,6 @@ def custom_panoptic_layout(root: str) -> tuple:
 def check_panoptic_image(task) -> List[Tuple[str, str]]:
     """Problems of one image and its panoptic PNG against its JSON entry,
     as (kind, message)."""
-    from ..utils.panoptic_ids import read_panoptic_ids
     image_path, png_path, segments, categories = task
     try:
         with Image.open(image_path) as image:

@@ -480,7 +480,7 @@ def _paint(sample: Sample, ordered: List[str],
                 next_id += 1
                 stuff_segments[region.category] = segment
         segment_ids[mask] = segment['id']
-        if segment not in segments:
+        if segment['id'] == len(segments) + 1:  # new (ids are in order)
             segments.append(segment)
     for segment in segments:
         mask = segment_ids == segment['id']
@@ -629,3 +629,18 @@ def _write_into(root: str, export: Export, ordered: List[str], things: set,
     with open(osp.join(root, 'dataset.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     return summary
+
+
+def read_dataset_meta(root: str) -> dict:
+    """The ``dataset.json`` of a folder :func:`write_dataset` made.
+
+    Raises:
+        CustomDatasetError: The folder has none.
+    """
+    path = osp.join(root, 'dataset.json')
+    if not osp.isfile(path):
+        raise CustomDatasetError(
+            f"'{path}' not found: expected a folder written by "
+            'tools/dataset_converters/custom_dataset.py')
+    with open(path) as f:
+        return json.load(f)
