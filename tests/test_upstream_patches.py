@@ -77,3 +77,24 @@ def test_every_patch_says_why():
         assert patch.kind in ('fix', 'policy')
         assert patch.library.split()[0] in ('mmengine', 'mmdet', 'mmseg')
         assert len(patch.reason) > 80, patch.target
+
+
+def test_register_all_modules_sets_the_scope():
+    """As mmseg's / mmdet's ``register_all_modules``: every module findable
+    from the chosen default scope, ours included."""
+    import pytest
+    from mmdet.registry import MODELS as MMDET_MODELS
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS as MMSEG_MODELS
+
+    from mmseg_depict import register_all_modules
+    register_all_modules(scope='mmdet')
+    assert DefaultScope.get_current_instance().scope_name == 'mmdet'
+    assert MMDET_MODELS.get('AmpMask2FormerHead') is not None
+    assert MMDET_MODELS.get('Mask2Former') is not None  # mmdet's own
+    register_all_modules()
+    assert DefaultScope.get_current_instance().scope_name == 'mmseg'
+    assert MMSEG_MODELS.get('DEPICTHead') is not None
+    assert MMSEG_MODELS.get('EncoderDecoder') is not None  # mmseg's own
+    with pytest.raises(ValueError, match="scope='mmpretrain'"):
+        register_all_modules(scope='mmpretrain')
