@@ -16,9 +16,11 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
 ``torch.cuda.max_memory_allocated``.
 
 * ``vit``: DEPICT-SA on ViT-S/B/L (``configs/depict/*ade20k*``), mmseg's
-  stock attention (``backbone.fused_attention=False``) vs fused: training
-  step (``loss`` + backward, train mode) and inference (``encode_decode``,
-  eval, no grad) on a ``--batch`` of ``--shape`` images.
+  stock attention and loss (``backbone.fused_attention=False``,
+  ``decode_head.fused_loss=False``) vs ours: training step (``loss`` +
+  backward, train mode; fused attention alone, then with the band-wise
+  loss) and inference (``encode_decode``, eval, no grad) on a ``--batch``
+  of ``--shape`` images.
 * ``backbone``: the same ViT-S/B/L encoders alone (no head, no loss: a mean
   of squares of the output tokens stands in), stock vs fused: the attention's
   own share, without the head's full-resolution loss common to both.
@@ -117,6 +119,7 @@ def _prepare(job: dict):
         'AmpMask2FormerSegHead', 'AmpMask2FormerHead')
     if job['kind'] != 'mmdet':
         cfg.model.backbone.fused_attention = job['fused']
+        cfg.model.decode_head.fused_loss = job.get('fused_loss', job['fused'])
     elif head_switch:  # our Mask2Former heads fuse their decoder themselves
         cfg.model.decode_head.fused_attention = job['fused']
     if job['kind'] == 'slide':
@@ -231,18 +234,27 @@ def _in_fresh_process(mode: str, payload):
 # ------------------------------------------------------------------- jobs --
 def _stock_and_fused(base: dict, kind: str, models) -> list:
     """Train and inference jobs, stock and fused attention, for each
-    ``(name, config)`` of ``models``."""
-    return [
-        dict(
-            base,
-            kind=kind,
-            group=f'{name} {mode}',
-            config=config,
-            mode=mode,
-            fused=fused,
-            label='fused' if fused else 'stock') for name, config in models
-        for mode in ('train', 'infer') for fused in (False, True)
-    ]
+    ``(name, config)`` of ``models``; for the DEPICT training steps (``vit``)
+    also fused attention with mmseg's loss, to show each part's share."""
+    jobs = []
+    for name, config in models:
+        for mode in ('train', 'infer'):
+            variants = [(False, False, 'stock'), (True, True, 'fused')]
+            if kind == 'vit' and mode == 'train':
+                variants[1:] = [(True, False, 'fused attention'),
+                                (True, True, 'fused attention + loss')]
+            jobs += [
+                dict(
+                    base,
+                    kind=kind,
+                    group=f'{name} {mode}',
+                    config=config,
+                    mode=mode,
+                    fused=fused,
+                    fused_loss=fused_loss,
+                    label=label) for fused, fused_loss, label in variants
+            ]
+    return jobs
 
 
 def jobs_for(args) -> list:

@@ -10,10 +10,11 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..layers import SubspaceAttention
+from ..utils import FusedDecodeLossMixin
 
 
 @MODELS.register_module()
-class DEPICTHead(BaseDecodeHead):
+class DEPICTHead(FusedDecodeLossMixin, BaseDecodeHead):
     """DEPICT decoder ("compression is all you need", NeurIPS 2024).
 
     Works on the final-normed patch tokens of the last ViT layer. Learnable
@@ -41,6 +42,9 @@ class DEPICTHead(BaseDecodeHead):
             ``attn_drop_rate``; in other mmseg heads it means the dropout
             before the classifier, which DEPICT does not have.
         init_cfg (dict, optional): mmengine initialisation config.
+        fused_loss (bool): Training loss without image-size logits in
+            memory (:class:`~mmseg_depict.models.utils.FusedDecodeLossMixin`,
+            default); ``False`` runs mmseg's ``loss_by_feat``.
         **kwargs: Passed to :class:`BaseDecodeHead` (``loss_decode``,
             ``ignore_index``, ``align_corners``, ``in_index``...).
     """
