@@ -1,5 +1,5 @@
 """Offline PQ over COCO-panoptic folders (PanopticFolders and
-tools/analysis_tools/panoptic_quality.py) on generated ADE20K-panoptic
+tools/evaluation/panoptic_quality.py) on generated ADE20K-panoptic
 ground truth."""
 import json
 import os.path as osp
@@ -24,7 +24,7 @@ def ground_truth(synthetic_roots):
 def test_ground_truth_against_itself_is_perfect(ground_truth, tmp_path):
     out = str(tmp_path / 'pq.json')
     run_tool([
-        'tools/analysis_tools/panoptic_quality.py', *ground_truth,
+        'tools/evaluation/panoptic_quality.py', *ground_truth,
         *ground_truth, '--out', out
     ])
     with open(out) as f:
@@ -90,12 +90,12 @@ def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
     another size or with four channels is named."""
     gt_json, gt_folder = ground_truth
     probe = ("import runpy, sys; sys.argv = sys.argv[1:]; sys.path.insert(0, "
-             "'tools/analysis_tools'); runpy.run_path(sys.argv[0], "
+             "'tools/evaluation'); runpy.run_path(sys.argv[0], "
              "run_name='__main__'); heavy = [m for m in ('torch', 'mmdet', "
              "'mmseg', 'mmengine') if m in sys.modules]; "
              "print('heavy modules:', heavy)")
     proc = run_tool([
-        '-c', probe, 'tools/analysis_tools/panoptic_quality.py', gt_json,
+        '-c', probe, 'tools/evaluation/panoptic_quality.py', gt_json,
         gt_folder, gt_json, gt_folder
     ],
                     new_interpreter=True)
@@ -107,14 +107,14 @@ def test_tool_starts_without_torch_and_names_bad_pngs(ground_truth, tmp_path):
     png = osp.join(pred_folder, name)
     cv2.imwrite(png, cv2.imread(png)[:8])
     proc = run_tool([
-        'tools/analysis_tools/panoptic_quality.py', gt_json, gt_folder,
+        'tools/evaluation/panoptic_quality.py', gt_json, gt_folder,
         gt_json, pred_folder
     ],
                     check=False)
     assert proc.returncode and f"prediction '{png}' is" in proc.stderr
     cv2.imwrite(png, np.zeros((8, 8, 4), np.uint8))
     proc = run_tool([
-        'tools/analysis_tools/panoptic_quality.py', gt_json, gt_folder,
+        'tools/evaluation/panoptic_quality.py', gt_json, gt_folder,
         gt_json, pred_folder
     ],
                     check=False)

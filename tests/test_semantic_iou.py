@@ -1,4 +1,4 @@
-"""tools/analysis_tools/semantic_iou.py equals mmseg's IoUMetric on the same
+"""tools/evaluation/semantic_iou.py equals mmseg's IoUMetric on the same
 label maps (mmseg's own LoadAnnotations reads them), and names bad input."""
 import json
 import os
@@ -68,7 +68,7 @@ def test_equals_mmseg_iou_metric(tmp_path):
     gt_dir, pred_dir, pairs = write_pairs(str(tmp_path))
     out = str(tmp_path / 'metrics.json')
     proc = run_tool([
-        'tools/analysis_tools/semantic_iou.py', gt_dir, pred_dir,
+        'tools/evaluation/semantic_iou.py', gt_dir, pred_dir,
         '--num-classes',
         str(K), '--reduce-zero-label', '--nproc', '2', '--out', out
     ])
@@ -108,7 +108,7 @@ def test_bad_input_is_named(tmp_path):
 
     def run(*extra):
         return run_tool([
-            'tools/analysis_tools/semantic_iou.py', gt_dir, pred_dir,
+            'tools/evaluation/semantic_iou.py', gt_dir, pred_dir,
             '--num-classes',
             str(K), '--reduce-zero-label', *extra
         ],

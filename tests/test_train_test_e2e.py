@@ -129,7 +129,7 @@ def test_panoptic_train_then_test_reports_pq(trained, layout):
     dataset = Config.fromfile(config).test_dataloader.dataset
     pq_json = osp.join(work_dir, 'offline_pq.json')
     run_tool([
-        'tools/analysis_tools/panoptic_quality.py',
+        'tools/evaluation/panoptic_quality.py',
         osp.join(dataset.data_root, dataset.ann_file),
         osp.join(dataset.data_root, dataset.data_prefix.seg),
         osp.join(pred_dir, 'panoptic.json'),

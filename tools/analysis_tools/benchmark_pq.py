@@ -7,7 +7,7 @@ the same folders, each run as a user runs it (a fresh process).
 Writes Cityscapes-sized COCO-panoptic folders (stuff bands, thing instances,
 crowd, VOID gaps, random 24-bit segment ids; predictions shifted, dropped,
 relabelled and with spurious segments), then times
-``tools/analysis_tools/panoptic_quality.py`` and
+``tools/evaluation/panoptic_quality.py`` and
 ``tools/analysis_tools/panoptic_quality_baseline.py`` (panopticapi's
 algorithm) on them, taking turns, ``--rounds`` times each with ``--nproc``
 workers; prints the median wall times, their ratio, both tools' PQ / SQ / RQ
@@ -165,7 +165,7 @@ def main(argv=None):
         metrics_file = osp.join(tmp, 'metrics.json')
         tools = {
             'panoptic_quality.py (ours)': [
-                sys.executable, 'tools/analysis_tools/panoptic_quality.py',
+                sys.executable, 'tools/evaluation/panoptic_quality.py',
                 *paths, '--nproc',
                 str(args.nproc), '--out', metrics_file
             ],

@@ -1,6 +1,6 @@
 """PQ / SQ / RQ of COCO-panoptic predictions (PNG folder + JSON), offline.
 
-    python tools/analysis_tools/panoptic_quality.py \
+    python tools/evaluation/panoptic_quality.py \
         data/cityscapes/gtFine/cityscapes_panoptic_val.json \
         data/cityscapes/gtFine/cityscapes_panoptic_val \
         work_dirs/pred/panoptic.json work_dirs/pred/panoptic \

@@ -1,6 +1,6 @@
 """mIoU of saved semantic predictions against label maps, offline.
 
-    python tools/analysis_tools/semantic_iou.py GT_DIR PRED_DIR --num-classes K
+    python tools/evaluation/semantic_iou.py GT_DIR PRED_DIR --num-classes K
         [--ignore-index 255] [--reduce-zero-label] [--gt-suffix .png]
         [--pred-suffix .png] [--dataset ade20k|cityscapes|pascal_context_59]
         [--nproc 8] [--out metrics.json]
