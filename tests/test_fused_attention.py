@@ -306,3 +306,35 @@ def test_mask2former_decoder_fused_equals_stock():
         # 9 decoder layers, each masked cross- and self-attention.
         assert _count_sdpa_calls(lambda: call(fused, make_inputs())) == 18
     _assert_same_output_and_grads(stock, fused, make_inputs, call)
+
+
+def test_swin_window_attention_through_sdpa_equals_mmseg():
+    """The window attention ``benchmark_speedups.py --parts swin`` times
+    (not adopted: no gain on the CPU) computes mmseg's Swin: float64, shifted
+    windows with their mask, padding to whole windows, outputs and
+    gradients."""
+    from mmseg.models.backbones import SwinTransformer
+
+    from tests.common import load_script
+    tool = load_script('tools/analysis_tools/benchmark_speedups.py')
+    torch.manual_seed(0)
+    stock = SwinTransformer(
+        embed_dims=32,
+        depths=[2, 2],
+        num_heads=[2, 4],
+        window_size=7,
+        out_indices=(0, 1),
+        drop_path_rate=0.0).double()
+    stock.init_weights()
+    sdpa = copy.deepcopy(stock)
+    assert tool.sdpa_window_attention(sdpa) == 4
+
+    def make_inputs():
+        return [
+            torch.randn(2, 3, 60, 92, dtype=torch.float64, requires_grad=True)
+        ]
+
+    _assert_same_output_and_grads(stock, sdpa, make_inputs,
+                                  lambda m, x: m(x[0]))
+    x = make_inputs()[0].detach()
+    assert _count_sdpa_calls(lambda: sdpa(x)) == 4

@@ -198,6 +198,46 @@ def test_truncated_jpeg_is_refused_before_anything_is_painted(
         read_image(str(cut))
 
 
+def _cut_jpeg(folder) -> str:
+    """A generated scene as JPEG, cut to a third of its bytes."""
+    image = cv2.imread(write_scenes(str(folder), 1)[0])
+    ok, encoded = cv2.imencode('.jpg', image)
+    cut = folder / 'cut.jpg'
+    cut.write_bytes(encoded.tobytes()[:len(encoded) // 3])
+    return str(cut)
+
+
+@pytest.mark.parametrize('layout', ['ade20k', 'coco_panoptic'])
+def test_upstream_inference_refuses_truncated_jpeg(trained, layout, tmp_path):
+    """mmseg's ``inference_model`` / ``MMSegInferencer`` and mmdet's
+    ``inference_detector`` on a path load through mmcv's
+    ``LoadImageFromFile``, which decodes the bytes with ``cv2.imdecode``: a
+    JPEG cut short gives None there and mmcv stops, naming the file. Only
+    ``cv2.imread`` (a path) returns the half-grey image, which is why the
+    demos and ``Predictor`` check with Pillow before they read."""
+    config, work_dir = trained[layout]
+    cut = _cut_jpeg(tmp_path)
+    assert cv2.imread(cut) is not None
+    assert cv2.imdecode(np.fromfile(cut, np.uint8), cv2.IMREAD_COLOR) is None
+    refused = pytest.raises(
+        AssertionError, match=r"failed to load image: "
+        r".*cut\.jpg")
+    checkpoint = last_checkpoint(work_dir)
+    if Config.fromfile(config).default_scope == 'mmseg':
+        from mmseg.apis import MMSegInferencer, inference_model, init_model
+        with refused:
+            inference_model(init_model(config, checkpoint, device='cpu'), cut)
+        with refused:
+            MMSegInferencer(
+                model=config, weights=checkpoint, device='cpu')(
+                    cut)
+    else:
+        from mmdet.apis import inference_detector, init_detector
+        with refused:
+            inference_detector(
+                init_detector(config, checkpoint, device='cpu'), cut)
+
+
 def test_bad_inputs_name_the_file_and_write_nothing(trained, tmp_path):
     image_demo = load_script('demo/image_demo.py')
     video_demo = load_script('demo/video_demo.py')

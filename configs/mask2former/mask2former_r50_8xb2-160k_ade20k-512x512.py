@@ -22,9 +22,9 @@ default_hooks = dict(
     finite_loss=dict(type='FiniteLossHook'),
     random_state=dict(type='ResumeRandomStateHook'))
 
-train_pipeline = {{_base_.m2f_train_pipeline}}
-test_pipeline = {{_base_.m2f_test_pipeline}}
-tta_pipeline = {{_base_.m2f_tta_pipeline}}
+train_pipeline = _base_.m2f_train_pipeline
+test_pipeline = _base_.m2f_test_pipeline
+tta_pipeline = _base_.m2f_tta_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

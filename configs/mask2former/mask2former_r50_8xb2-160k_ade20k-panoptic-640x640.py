@@ -3,7 +3,10 @@
 # 640 crops, shorter side 640 at test). Data:
 # `ade20k_panoptic_{train,val}.json`
 # from tools/dataset_converters/ade20k_panoptic.py.
-_base_ = './mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'
+_base_ = [
+    './mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
+    '../_base_/datasets/ade20k_panoptic_sets.py'
+]
 
 num_things_classes = 100
 num_stuff_classes = 50
@@ -28,8 +31,11 @@ model = dict(
         num_things_classes=num_things_classes,
         num_stuff_classes=num_stuff_classes))
 
-dataset_type = 'ADE20KPanopticDataset'
-data_root = 'data/ade/ADEChallengeData2016/'
+# The files of ../_base_/datasets/ade20k_panoptic.py (as DETR's); the pipelines
+# are the Mask2Former recipe's: float32 images, flip before resize and crop,
+# no 'instances' meta (no box metric), as in the COCO config above.
+dataset_type = _base_.ade20k_panoptic_train.type
+data_root = _base_.ade20k_panoptic_train.data_root
 train_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True),
     dict(type='LoadCocoPanopticAnnotations'),
@@ -57,19 +63,9 @@ test_pipeline = [
                    'scale_factor', 'seg_map_path', 'segments_info'))
 ]
 train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ade20k_panoptic_train.json',
-        data_prefix=dict(img='images/training/', seg='ade20k_panoptic_train/'),
-        pipeline=train_pipeline))
+    dataset=dict(_base_.ade20k_panoptic_train, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ade20k_panoptic_val.json',
-        data_prefix=dict(img='images/validation/', seg='ade20k_panoptic_val/'),
-        pipeline=test_pipeline))
+    dataset=dict(_base_.ade20k_panoptic_val, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_iters = 160000

@@ -4,7 +4,10 @@
 # 512x1024 crops, whole 1024x2048 images at test). Data: cityscapesscripts'
 # `gtFine/cityscapes_panoptic_{train,val}.json` (see
 # tools/dataset_converters/cityscapes_panoptic.py).
-_base_ = './mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'
+_base_ = [
+    './mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
+    '../_base_/datasets/cityscapes_panoptic_sets.py'
+]
 
 num_things_classes = 8
 num_stuff_classes = 11
@@ -33,8 +36,11 @@ model = dict(
         num_things_classes=num_things_classes,
         num_stuff_classes=num_stuff_classes))
 
-dataset_type = 'CityscapesPanopticDataset'
-data_root = 'data/cityscapes/'
+# The files of ../_base_/datasets/cityscapes_panoptic.py (as DETR's); the pipelines
+# are the Mask2Former recipe's: float32 images, flip before resize and crop,
+# no 'instances' meta (no box metric), as in the COCO config above.
+dataset_type = _base_.cityscapes_panoptic_train.type
+data_root = _base_.cityscapes_panoptic_train.data_root
 train_pipeline = [
     dict(type='LoadImageFromFile', to_float32=True),
     dict(type='LoadCocoPanopticAnnotations'),
@@ -62,21 +68,9 @@ test_pipeline = [
                    'scale_factor', 'seg_map_path', 'segments_info'))
 ]
 train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='gtFine/cityscapes_panoptic_train.json',
-        data_prefix=dict(
-            img='leftImg8bit/train/', seg='gtFine/cityscapes_panoptic_train/'),
-        pipeline=train_pipeline))
+    dataset=dict(_base_.cityscapes_panoptic_train, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='gtFine/cityscapes_panoptic_val.json',
-        data_prefix=dict(
-            img='leftImg8bit/val/', seg='gtFine/cityscapes_panoptic_val/'),
-        pipeline=test_pipeline))
+    dataset=dict(_base_.cityscapes_panoptic_val, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_iters = 90000

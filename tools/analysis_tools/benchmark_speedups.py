@@ -36,6 +36,11 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
   our configs), DETR-seg's with
   :func:`mmseg_depict.models.fuse_multihead_attention`.
 
+* ``swin``: the Swin-T encoder of the Mask2Former Swin configs alone (a
+  stand-in loss as for ``backbone``), mmseg's window attention vs the same
+  through ``F.scaled_dot_product_attention`` (:func:`sdpa_window_attention`,
+  here only: it did not pay on the CPU, so the configs keep mmseg's).
+
 The table gives each variant's ratio to the first (stock / one window at a
 time) row of its measurement, from the same run.
 """
@@ -58,6 +63,8 @@ BACKBONE_CONFIGS = {
 }
 SLIDE_CONFIG = ('configs/depict/'
                 'depict-sa_vit-t16_8xb1-80k_cityscapes-768x768.py')
+SWIN_CONFIG = ('configs/mask2former/'
+               'mask2former_swin-t_8xb2-160k_ade20k-512x512.py')
 MMDET_CONFIGS = {
     'Mask2Former R50':
     'configs/mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
@@ -74,7 +81,7 @@ def parse_args(argv=None):
         '--parts',
         nargs='+',
         default=['vit', 'backbone', 'compile', 'slide'],
-        choices=['vit', 'backbone', 'compile', 'slide', 'mmdet'])
+        choices=['vit', 'backbone', 'compile', 'slide', 'mmdet', 'swin'])
     parser.add_argument(
         '--backbones', nargs='+', default=['s', 'b', 'l'], choices='tsbl')
     parser.add_argument('--shape', nargs=2, type=int, default=[512, 512])
@@ -117,7 +124,9 @@ def _prepare(job: dict):
     cfg = Config.fromfile(osp.join(ROOT, job['config']))
     head_switch = job['kind'] == 'mmdet' and cfg.model.decode_head.type in (
         'AmpMask2FormerSegHead', 'AmpMask2FormerHead')
-    if job['kind'] != 'mmdet':
+    if job['kind'] == 'swin':
+        pass  # mmseg's SwinTransformer has no switch: converted below
+    elif job['kind'] != 'mmdet':
         cfg.model.backbone.fused_attention = job['fused']
         cfg.model.decode_head.fused_loss = job.get('fused_loss', job['fused'])
     elif head_switch:  # our Mask2Former heads fuse their decoder themselves
@@ -127,6 +136,8 @@ def _prepare(job: dict):
     model, _ = build_model(cfg)
     if job['kind'] == 'mmdet' and job['fused'] and not head_switch:
         job['fused_modules'] = fuse_multihead_attention(model)
+    if job['kind'] == 'swin' and job['fused']:
+        job['fused_modules'] = sdpa_window_attention(model.backbone)
     model.to(device)
     if job.get('compiled'):
         compile_forward(model)
@@ -141,7 +152,7 @@ def _prepare(job: dict):
     autocast = torch.autocast(
         device.type, dtype=torch.float16, enabled=job['amp'])
 
-    backbone_only = job['kind'] == 'backbone'
+    backbone_only = job['kind'] in ('backbone', 'swin')
 
     def infer():
         model.eval()
@@ -231,6 +242,50 @@ def _in_fresh_process(mode: str, payload):
                        f'{proc.stderr[-3000:]}')
 
 
+def _sdpa_window_forward(self, x, mask=None):
+    """mmseg 1.2.2's ``WindowMSA.forward`` through
+    ``F.scaled_dot_product_attention``: the relative-position bias (plus the
+    shifted windows' mask) as a float ``attn_mask``."""
+    import torch.nn.functional as F
+    batch, tokens, channels = x.shape
+    qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads,
+                              channels // self.num_heads).permute(
+                                  2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    bias = self.relative_position_bias_table[self.relative_position_index.view(
+        -1)].view(tokens, tokens, -1).permute(2, 0, 1)
+    if mask is not None:  # (windows, N, N): windows of each image
+        windows = mask.shape[0]
+        bias = bias.unsqueeze(0) + mask.unsqueeze(1)
+        q, k, v = (
+            t.view(batch // windows, windows, self.num_heads, tokens, -1)
+            for t in (q, k, v))
+    out = F.scaled_dot_product_attention(
+        q,
+        k,
+        v,
+        attn_mask=bias.to(q.dtype),
+        dropout_p=self.attn_drop.p if self.training else 0.0,
+        scale=self.scale)
+    out = out.reshape(batch, self.num_heads, tokens, -1).transpose(1, 2)
+    return self.proj_drop(self.proj(out.reshape(batch, tokens, channels)))
+
+
+def sdpa_window_attention(module) -> int:
+    """Route every mmseg ``WindowMSA`` in ``module`` through
+    :func:`_sdpa_window_forward` (per instance); returns how many. Measured,
+    not adopted: see ``--parts swin`` in docs/benchmarks.md."""
+    import types
+
+    from mmseg.models.backbones.swin import WindowMSA
+    converted = 0
+    for sub in module.modules():
+        if isinstance(sub, WindowMSA):
+            sub.forward = types.MethodType(_sdpa_window_forward, sub)
+            converted += 1
+    return converted
+
+
 # ------------------------------------------------------------------- jobs --
 def _stock_and_fused(base: dict, kind: str, models) -> list:
     """Train and inference jobs, stock and fused attention, for each
@@ -306,6 +361,8 @@ def jobs_for(args) -> list:
                     label=f'batch_size={size}'))
     if 'mmdet' in args.parts:
         jobs += _stock_and_fused(base, 'mmdet', MMDET_CONFIGS.items())
+    if 'swin' in args.parts:
+        jobs += _stock_and_fused(base, 'swin', [('Swin-T alone', SWIN_CONFIG)])
     return jobs
 
 

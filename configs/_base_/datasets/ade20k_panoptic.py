@@ -1,9 +1,10 @@
 # ADE20K panoptic (100 things, 50 stuff;
 # tools/dataset_converters/ade20k_panoptic.py)
 # for mmdet's runner: random 0.5-2x of shorter side 640, 640 crops, flip.
-_base_ = './coco_panoptic.py'
-dataset_type = 'ADE20KPanopticDataset'
-data_root = 'data/ade/ADEChallengeData2016/'
+_base_ = ['./coco_panoptic.py', './ade20k_panoptic_sets.py']
+# (replacing coco_panoptic.py's)
+dataset_type = _base_.ade20k_panoptic_train.type
+data_root = _base_.ade20k_panoptic_train.data_root
 crop_size = (640, 640)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -33,17 +34,7 @@ test_pipeline = [
                    'instances'))
 ]
 train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ade20k_panoptic_train.json',
-        data_prefix=dict(img='images/training/', seg='ade20k_panoptic_train/'),
-        pipeline=train_pipeline))
+    dataset=dict(_base_.ade20k_panoptic_train, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ade20k_panoptic_val.json',
-        data_prefix=dict(img='images/validation/', seg='ade20k_panoptic_val/'),
-        pipeline=test_pipeline))
+    dataset=dict(_base_.ade20k_panoptic_val, pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,9 +1,10 @@
 # Cityscapes panoptic (8 things, 11 stuff; cityscapesscripts' JSON + PNGs) for
 # mmdet's runner: random 0.5-2x of 1024x2048, 512x1024 crops, flip; whole
 # 1024x2048 images at test.
-_base_ = './coco_panoptic.py'
-dataset_type = 'CityscapesPanopticDataset'
-data_root = 'data/cityscapes/'
+_base_ = ['./coco_panoptic.py', './cityscapes_panoptic_sets.py']
+# (replacing coco_panoptic.py's)
+dataset_type = _base_.cityscapes_panoptic_train.type
+data_root = _base_.cityscapes_panoptic_train.data_root
 crop_size = (512, 1024)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -33,19 +34,7 @@ test_pipeline = [
                    'instances'))
 ]
 train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='gtFine/cityscapes_panoptic_train.json',
-        data_prefix=dict(
-            img='leftImg8bit/train/', seg='gtFine/cityscapes_panoptic_train/'),
-        pipeline=train_pipeline))
+    dataset=dict(_base_.cityscapes_panoptic_train, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='gtFine/cityscapes_panoptic_val.json',
-        data_prefix=dict(
-            img='leftImg8bit/val/', seg='gtFine/cityscapes_panoptic_val/'),
-        pipeline=test_pipeline))
+    dataset=dict(_base_.cityscapes_panoptic_val, pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,5 +1,5 @@
 # Swin-T (patch 4, window 7, drop path 0.3) as Mask2Former's Swin configs use
-# it, for derived configs to take with `{{_base_.<name>}}`: mmseg's and mmdet's
+# it, for derived configs to take as `_base_.<name>`: mmseg's and mmdet's
 # SwinTransformer differ only in how they load the released ImageNet weights.
 swin_t_depths = [2, 2, 6, 2]
 swin_t_channels = [96, 192, 384, 768]
