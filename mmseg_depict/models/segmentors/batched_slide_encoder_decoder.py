@@ -71,7 +71,7 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
                 windows.append((max(y2 - h_crop, 0), max(x2 - w_crop,
                                                          0), y2, x2))
         per_pass = max(1, self.slide_batch_size() // num_images)
-        preds = inputs.new_zeros((num_images, self.out_channels, h_img, w_img))
+        preds = None
         count_mat = inputs.new_zeros((num_images, 1, h_img, w_img))
         for start in range(0, len(windows), per_pass):
             chunk = windows[start:start + per_pass]
@@ -82,6 +82,19 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
             window_logits = self._window_logits(crops, batch_img_metas,
                                                 num_images)
             for (y1, x1, y2, x2), logits in zip(chunk, window_logits):
+                if preds is None:
+                    # The head's layout (DEPICT's is channels-last): the
+                    # adds stay contiguous, the arg-max over classes too.
+                    layout = (
+                        torch.channels_last if
+                        logits.is_contiguous(memory_format=torch.channels_last)
+                        and not logits.is_contiguous() else
+                        torch.contiguous_format)
+                    preds = torch.empty(
+                        (num_images, self.out_channels, h_img, w_img),
+                        dtype=inputs.dtype,
+                        device=inputs.device,
+                        memory_format=layout).zero_()
                 # In place on the window: the same sums in the same order as
                 # mmseg's add of a zero-padded full-size copy, without it.
                 preds[:, :, y1:y2, x1:x2] += logits
