@@ -62,6 +62,23 @@ def _assert_same_output_and_grads(stock, fused, make_inputs, call):
         assert (g_stock - g_fused).abs().max() <= TOL
 
 
+def _assert_same_backbone(stock, fused, shape, sdpa_calls):
+    """Two images of ``shape`` through both (float64): same outputs and
+    gradients; the fused one reaches the kernel ``sdpa_calls`` times, the
+    stock one never."""
+
+    def make_inputs():
+        return [
+            torch.randn(2, 3, *shape, dtype=torch.float64, requires_grad=True)
+        ]
+
+    _assert_same_output_and_grads(stock, fused, make_inputs,
+                                  lambda m, x: m(x[0]))
+    x = make_inputs()[0].detach()
+    assert _count_sdpa_calls(lambda: fused(x)) == sdpa_calls
+    assert _count_sdpa_calls(lambda: stock(x)) == 0
+
+
 @pytest.mark.parametrize('batch_first', [True, False])
 def test_self_attention_equals_mmcv(batch_first):
     torch.manual_seed(0)
@@ -179,17 +196,7 @@ def test_vit_equals_mmseg_vit(with_cp):
         type(layer.attn) is FusedMultiheadAttention for layer in fused.layers)
     stock.train()
     fused.train()
-
-    def make_inputs():
-        return [
-            torch.randn(2, 3, 40, 56, dtype=torch.float64, requires_grad=True)
-        ]
-
-    _assert_same_output_and_grads(stock, fused, make_inputs,
-                                  lambda m, x: m(x[0]))
-    x = make_inputs()[0].detach()
-    assert _count_sdpa_calls(lambda: fused(x)) == 3
-    assert _count_sdpa_calls(lambda: stock(x)) == 0
+    _assert_same_backbone(stock, fused, (40, 56), sdpa_calls=3)
 
 
 def test_stock_switch_and_distilled_vit():
@@ -328,13 +335,4 @@ def test_swin_window_attention_through_sdpa_equals_mmseg():
     stock.init_weights()
     sdpa = copy.deepcopy(stock)
     assert tool.sdpa_window_attention(sdpa) == 4
-
-    def make_inputs():
-        return [
-            torch.randn(2, 3, 60, 92, dtype=torch.float64, requires_grad=True)
-        ]
-
-    _assert_same_output_and_grads(stock, sdpa, make_inputs,
-                                  lambda m, x: m(x[0]))
-    x = make_inputs()[0].detach()
-    assert _count_sdpa_calls(lambda: sdpa(x)) == 4
+    _assert_same_backbone(stock, sdpa, (60, 92), sdpa_calls=4)
