@@ -8,7 +8,7 @@
 #      on the --amp checkpoint: Mask2Former R50 and DEPICT-SA ViT-B (mmseg runner, ADE20K,
 #      512x512 crops) and DETR panoptic R50 (mmdet runner, COCO panoptic);
 #   3. a table of iteration time, peak memory, losses and the test metric;
-#   4. stock vs fused attention (ViT-B train step and inference, fp16 autocast,
+#   4. stock vs fused attention and loss (ViT-B train step, inference; fp16 autocast,
 #      batch 8, 512x512), eager vs --compile (ViT-S), one window at a time vs
 #      batched on a 1024x2048 image (benchmark_speedups.py).
 #
@@ -98,7 +98,7 @@ if [ -f "$WORK/detr_amp/last_checkpoint" ]; then
     test_dataloader.dataset.data_root="$COCO/" || failed+=("detr_amp test")
 fi
 
-say "fused attention, --compile and batched windows vs the stock paths"
+say "fused attention and loss, --compile and batched windows vs the stock paths"
 "$PY" tools/analysis_tools/benchmark_speedups.py --device cuda --amp \
   --parts vit compile slide --backbones b --batch 8 --threads "$(nproc)" \
   --repeats 10 --warmup 3 --out "$WORK/speedups.json" || failed+=(speedups)
