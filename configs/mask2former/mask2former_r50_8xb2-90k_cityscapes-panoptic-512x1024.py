@@ -36,9 +36,9 @@ model = dict(
         num_things_classes=num_things_classes,
         num_stuff_classes=num_stuff_classes))
 
-# Files from ../_base_/datasets/cityscapes_panoptic_sets.py (as DETR's); the pipelines
-# are the Mask2Former recipe's: float32 images, flip before resize and crop,
-# no 'instances' meta (no box metric), as in the COCO config above.
+# Files from ../_base_/datasets/cityscapes_panoptic_sets.py (as DETR's); the
+# pipelines are the Mask2Former recipe's: float32 images, flip before resize
+# and crop, no 'instances' meta (no box metric), as in the COCO config above.
 dataset_type = _base_.cityscapes_panoptic_train.type
 data_root = _base_.cityscapes_panoptic_train.data_root
 train_pipeline = [
