@@ -3,9 +3,5 @@ _base_ = [
     './mask2former_r50_8xb2-160k_ade20k-panoptic-640x640.py',
     '../_base_/models/swin-t-p4-w7_mask2former.py'
 ]
-model = dict(
-    backbone=_base_.swin_t_mmdet_backbone,
-    panoptic_head=dict(in_channels=_base_.swin_t_channels))
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys=_base_.swin_t_custom_keys, norm_decay_mult=0.0))
+model = _base_.swin_t_panoptic_model
+optim_wrapper = _base_.swin_t_optim_wrapper

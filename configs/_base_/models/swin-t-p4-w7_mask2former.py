@@ -58,3 +58,14 @@ swin_t_custom_keys.update({
     swin_t_norm_multi
     for stage in range(len(swin_t_depths) - 1)
 })
+
+# What a Swin-T config overrides in its R50 config (semantic: mmseg's head and
+# weights; panoptic: mmdet's).
+swin_t_semantic_model = dict(
+    backbone=swin_t_mmseg_backbone,
+    decode_head=dict(in_channels=swin_t_channels))
+swin_t_panoptic_model = dict(
+    backbone=swin_t_mmdet_backbone,
+    panoptic_head=dict(in_channels=swin_t_channels))
+swin_t_optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys=swin_t_custom_keys, norm_decay_mult=0.0))
