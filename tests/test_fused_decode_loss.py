@@ -20,8 +20,8 @@ from mmseg.structures import SegDataSample
 from mmseg_depict.models.losses import (interpolation_matrix,
                                         upsampled_cross_entropy)
 
-module = importlib.import_module(
-    'mmseg_depict.models.losses.upsampled_cross_entropy')
+mixin_module = importlib.import_module(
+    'mmseg_depict.models.utils.fused_decode_loss')
 
 TOL = 1e-10
 NUM_CLASSES = 7
@@ -165,13 +165,13 @@ def test_other_losses_run_mmseg_code(kwargs):
     logits = torch.randn(2, NUM_CLASSES, 8, 8, dtype=torch.float64)
     samples = _samples((32, 32))
     with mock.patch.object(
-            module, '_UpsampledCrossEntropy',
-            side_effect=AssertionError('fused path taken')), \
+            mixin_module, 'upsampled_cross_entropy',
+            side_effect=AssertionError('fused path taken')) as fused, \
             mock.patch.object(BaseDecodeHead, 'loss_by_feat',
                               autospec=True,
                               side_effect=BaseDecodeHead.loss_by_feat) as spy:
         losses = head.loss_by_feat(logits, samples)
-    assert spy.call_count == 1
+    assert fused.call_count == 0 and spy.call_count == 1
     assert 'acc_seg' in losses
 
 

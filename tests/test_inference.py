@@ -219,21 +219,23 @@ def test_upstream_inference_refuses_truncated_jpeg(trained, layout, tmp_path):
     cut = _cut_jpeg(tmp_path)
     assert cv2.imread(cut) is not None
     assert cv2.imdecode(np.fromfile(cut, np.uint8), cv2.IMREAD_COLOR) is None
-    refused = pytest.raises(
-        AssertionError, match=r"failed to load image: "
-        r".*cut\.jpg")
+
+    def refused():
+        return pytest.raises(
+            AssertionError, match=r"failed to load image: .*cut\.jpg")
+
     checkpoint = last_checkpoint(work_dir)
     if Config.fromfile(config).default_scope == 'mmseg':
         from mmseg.apis import MMSegInferencer, inference_model, init_model
-        with refused:
+        with refused():
             inference_model(init_model(config, checkpoint, device='cpu'), cut)
-        with refused:
+        with refused():
             MMSegInferencer(
                 model=config, weights=checkpoint, device='cpu')(
                     cut)
     else:
         from mmdet.apis import inference_detector, init_detector
-        with refused:
+        with refused():
             inference_detector(
                 init_detector(config, checkpoint, device='cpu'), cut)
 

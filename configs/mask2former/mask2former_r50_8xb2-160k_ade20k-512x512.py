@@ -5,7 +5,8 @@
 # (CheckSegLabelRange), as in every config of ours.
 _base_ = [
     'mmseg::mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
-    '../_base_/datasets/mask2former_ade20k_pipelines.py'
+    '../_base_/datasets/mask2former_ade20k_pipelines.py',
+    '../_base_/safe_training_hooks.py'
 ]
 custom_imports = dict(imports=['mmseg_depict'], allow_failed_imports=False)
 
@@ -14,13 +15,8 @@ model = dict(
         type='AmpMask2FormerSegHead',
         pixel_decoder=dict(type='mmdet.Float32MSDeformAttnPixelDecoder')))
 
-# Checkpoints written before old ones are deleted, training stopped on an inf /
-# NaN loss, the random state carried through --resume (as in our runtime
-# bases; mmseg_depict/engine/hooks/).
-default_hooks = dict(
-    checkpoint=dict(type='SafeCheckpointHook'),
-    finite_loss=dict(type='FiniteLossHook'),
-    random_state=dict(type='ResumeRandomStateHook'))
+# Our training hooks (../_base_/safe_training_hooks.py).
+default_hooks = _base_.safe_training_hooks
 
 train_pipeline = _base_.m2f_train_pipeline
 test_pipeline = _base_.m2f_test_pipeline

@@ -4,7 +4,10 @@
 # in float32 so that `--amp` trains (AmpMask2FormerHead: same parameters as
 # mmdet's Mask2FormerHead, identical in float32); everything else is mmdet's
 # config.
-_base_ = 'mmdet::mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py'
+_base_ = [
+    'mmdet::mask2former/mask2former_r50_8xb2-lsj-50e_coco-panoptic.py',
+    '../_base_/safe_training_hooks.py'
+]
 custom_imports = dict(imports=['mmseg_depict'], allow_failed_imports=False)
 
 model = dict(
@@ -12,13 +15,8 @@ model = dict(
         type='AmpMask2FormerHead',
         pixel_decoder=dict(type='Float32MSDeformAttnPixelDecoder')))
 
-# Checkpoints written before old ones are deleted, training stopped on an inf /
-# NaN loss, the random state carried through --resume (as in our runtime
-# bases; mmseg_depict/engine/hooks/).
-default_hooks = dict(
-    checkpoint=dict(type='SafeCheckpointHook'),
-    finite_loss=dict(type='FiniteLossHook'),
-    random_state=dict(type='ResumeRandomStateHook'))
+# Our training hooks (../_base_/safe_training_hooks.py).
+default_hooks = _base_.safe_training_hooks
 
 image_size = (1024, 1024)
 train_pipeline = [

@@ -155,10 +155,10 @@ class DEPICTHead(FusedDecodeLossMixin, BaseDecodeHead):
                         batch_img_metas: List[dict]) -> Tensor:
         """mmseg's resize of the logits to the input size, channels-last.
 
-        The values are mmseg's (the same bilinear kernel); the layout makes
-        PyTorch's CPU upsampling ~1.5x and the per-pixel arg-max over classes
-        in ``postprocess_result`` ~5x faster (2 x 150 x 512 x 512 on a 2-core
-        CPU: 250 -> 150 ms and 280 -> 55 ms).
+        The values are mmseg's (the same bilinear kernel); on that layout
+        PyTorch's CPU upsampling and the per-pixel arg-max over classes in
+        ``postprocess_result`` read contiguous classes and run faster (the
+        inference rows of ``benchmark_speedups.py --parts vit`` include it).
 
         Args:
             seg_logits (Tensor): Head output, shape (B, K, h, w).

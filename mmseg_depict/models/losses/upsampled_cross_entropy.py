@@ -20,9 +20,9 @@ import torch
 from torch import Tensor
 
 # Elements of one band of resized logits (rows x W x K). 2**20 float32
-# (4 MB) keeps a band and its temporaries in a CPU core's cache: on a 2-core
-# x86_64 CPU a 2 x 150 x 512 x 512 loss ran forward + backward in 0.42 s
-# (2**18: 0.45 s, 2**22: 0.41 s; mmseg's path: 1.2 s). On CUDA there are no
+# (4 MB) keeps a band and its temporaries near a CPU core (bands of 2**18 to
+# 2**22 elements timed alike on a 2-core x86_64 CPU; the gain of the whole
+# loss shows in ``benchmark_speedups.py --parts vit``). On CUDA there are no
 # caches to fit, and fewer, larger bands mean fewer kernel launches.
 CPU_BAND_ELEMENTS = 2**20
 CUDA_BAND_ELEMENTS = 2**26

@@ -86,10 +86,8 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
                     # The head's layout (DEPICT's is channels-last): the
                     # adds stay contiguous, the arg-max over classes too.
                     layout = (
-                        torch.channels_last if
-                        logits.is_contiguous(memory_format=torch.channels_last)
-                        and not logits.is_contiguous() else
-                        torch.contiguous_format)
+                        torch.contiguous_format
+                        if logits.is_contiguous() else torch.channels_last)
                     preds = torch.empty(
                         (num_images, self.out_channels, h_img, w_img),
                         dtype=inputs.dtype,
