@@ -3,8 +3,9 @@ forward, batched sliding windows.
 
     python tools/analysis_tools/benchmark_speedups.py [--parts vit backbone
         compile slide mmdet] [--backbones s b l] [--shape 512 512] [--batch 2]
+        [--slide-shape 1024 2048] [--slide-batch-sizes 1 2 4 8]
         [--threads 2] [--warmup 1] [--repeats 3] [--device cpu|cuda] [--amp]
-        [--out FILE.json]
+        [--retain-freed-memory] [--out FILE.json]
 
 Models are built from the configs users run (no pretrained weights). The
 variants of a measurement are timed side by side in one process, taking
@@ -12,8 +13,11 @@ turns call by call (median over ``--repeats`` rounds after ``--warmup``
 calls each), so drift of a busy machine hits them alike. Peak memory comes
 from one fresh process per variant (warm-up + one call): on the CPU the peak
 resident set (``ru_maxrss``), given whole and above the process's size after
-its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
-``torch.cuda.max_memory_allocated``.
+its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's), and the
+minor page faults of that call (each a 4 KiB page the kernel zeroes and
+maps: glibc's fresh blocks); on CUDA ``torch.cuda.max_memory_allocated``.
+``--retain-freed-memory`` runs every worker with glibc keeping freed memory
+(:mod:`mmseg_depict.utils.cpu_memory`).
 
 * ``vit``: DEPICT-SA on ViT-S/B/L (``configs/depict/*ade20k*``), mmseg's
   stock attention and loss (``backbone.fused_attention=False``,
@@ -28,8 +32,9 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's); on CUDA
   (:func:`mmseg_depict.engine.compile_forward`), stock and fused attention;
   warm-up calls (compilation) are not timed and are reported apart.
 * ``slide``: DEPICT-SA ViT-T Cityscapes (768 crops, stride 512) on one
-  1024x2048 image, ``model.inference`` with ``test_cfg.batch_size`` 1 (mmseg's
-  one window at a time) vs 2, 4, 8.
+  1024x2048 image, ``model.inference`` through mmseg's ``slide_inference``
+  (one window at a time, each added to the image as a zero-padded full-size
+  copy) vs ours with ``test_cfg.batch_size`` 1, 2, 4, 8.
 * ``mmdet``: Mask2Former R50 (ADE20K) and DETR-seg R50 with their mmdet
   transformers (Mask2Former's decoder, DETR's encoder / decoder) stock vs
   fused: Mask2Former's through its head's ``fused_attention`` switch (on in
@@ -52,6 +57,7 @@ import resource
 import subprocess
 import sys
 import time
+import types
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEPICT = 'configs/depict/depict-sa_vit-{}16_8xb1-160k_ade20k-{}.py'
@@ -90,6 +96,12 @@ def parse_args(argv=None):
         '--slide-shape', nargs=2, type=int, default=[1024, 2048])
     parser.add_argument(
         '--slide-batch-sizes', nargs='+', type=int, default=[1, 2, 4, 8])
+    parser.add_argument(
+        '--retain-freed-memory',
+        action='store_true',
+        help='every worker first calls '
+        'mmseg_depict.utils.cpu_memory.retain_freed_cpu_memory (as '
+        'tools/test.py --retain-freed-memory does)')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=3)
@@ -131,9 +143,14 @@ def _prepare(job: dict):
         cfg.model.decode_head.fused_loss = job.get('fused_loss', job['fused'])
     elif head_switch:  # our Mask2Former heads fuse their decoder themselves
         cfg.model.decode_head.fused_attention = job['fused']
-    if job['kind'] == 'slide':
+    if job['kind'] == 'slide' and job['slide_batch_size'] is not None:
         cfg.model.test_cfg.batch_size = job['slide_batch_size']
     model, _ = build_model(cfg)
+    if job['kind'] == 'slide' and job['slide_batch_size'] is None:
+        # The same model through mmseg 1.2.2's one-crop-at-a-time loop.
+        from mmseg.models.segmentors import EncoderDecoder
+        model.slide_inference = types.MethodType(
+            EncoderDecoder.slide_inference, model)
     if job['kind'] == 'mmdet' and job['fused'] and not head_switch:
         job['fused_modules'] = fuse_multihead_attention(model)
     if job['kind'] == 'swin' and job['fused']:
@@ -186,6 +203,7 @@ def _time_group(jobs: list) -> list:
 
     import mmseg_depict  # noqa: F401
     from mmseg_depict.utils.benchmark import median_ms
+    _set_allocator(jobs[0])
     torch.set_num_threads(jobs[0]['threads'])
     fns, first_calls = {}, {}
     for i, job in enumerate(jobs):
@@ -210,6 +228,7 @@ def _peak_memory(job: dict) -> dict:
     import torch
 
     import mmseg_depict  # noqa: F401
+    _set_allocator(job)
     torch.set_num_threads(job['threads'])
     after_imports = _rss_mb()
     fn = _prepare(job)
@@ -217,10 +236,22 @@ def _peak_memory(job: dict) -> dict:
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     fn()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     fn()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
     if cuda:
         return dict(peak_mb=torch.cuda.max_memory_allocated() / 2**20)
-    return dict(peak_mb=_rss_mb(), above_imports_mb=_rss_mb() - after_imports)
+    return dict(
+        peak_mb=_rss_mb(),
+        above_imports_mb=_rss_mb() - after_imports,
+        page_faults=faults)
+
+
+def _set_allocator(job: dict) -> None:
+    if job['retain_freed_memory']:
+        from mmseg_depict.utils.cpu_memory import retain_freed_cpu_memory
+        if not retain_freed_cpu_memory():
+            raise RuntimeError('--retain-freed-memory: not glibc')
 
 
 def _in_fresh_process(mode: str, payload):
@@ -275,7 +306,6 @@ def sdpa_window_attention(module) -> int:
     """Route every mmseg ``WindowMSA`` in ``module`` through
     :func:`_sdpa_window_forward` (per instance); returns how many. Measured,
     not adopted: see ``--parts swin`` in docs/benchmarks.md."""
-    import types
 
     from mmseg.models.backbones.swin import WindowMSA
     converted = 0
@@ -320,7 +350,8 @@ def jobs_for(args) -> list:
         warmup=args.warmup,
         repeats=args.repeats,
         shape=args.shape,
-        batch=args.batch)
+        batch=args.batch,
+        retain_freed_memory=args.retain_freed_memory)
     jobs = []
     vits = [(f'ViT-{size.upper()}', BACKBONE_CONFIGS[size])
             for size in args.backbones]
@@ -346,19 +377,22 @@ def jobs_for(args) -> list:
                         compiled=compiled,
                         label=label))
     if 'slide' in args.parts:
-        for size in args.slide_batch_sizes:
+        # mmseg's own slide_inference first: what the ratios are to.
+        for size in [None] + args.slide_batch_sizes:
             jobs.append(
                 dict(
                     base,
                     kind='slide',
-                    group='slide ViT-T Cityscapes',
+                    group='slide ViT-T Cityscapes {}x{}'.format(
+                        *args.slide_shape),
                     config=SLIDE_CONFIG,
                     mode='infer',
                     fused=True,
                     shape=args.slide_shape,
                     batch=1,
                     slide_batch_size=size,
-                    label=f'batch_size={size}'))
+                    label='mmseg slide_inference'
+                    if size is None else f'batch_size={size}'))
     if 'mmdet' in args.parts:
         jobs += _stock_and_fused(base, 'mmdet', MMDET_CONFIGS.items())
     if 'swin' in args.parts:
@@ -372,7 +406,7 @@ def table(results: list) -> str:
     cpu = 'above_imports_mb' in results[0]
     head = ('| measurement | variant | time (ms) | ratio | peak memory (MB) '
             '| ratio |')
-    head += ' above imports (MB) | ratio |' if cpu else ''
+    head += ' above imports (MB) | ratio | page faults |' if cpu else ''
     head += ' first calls (s) |'
     lines = [head, '|' + '---|' * (head.count('|') - 1)]
     first = {}
@@ -383,7 +417,8 @@ def table(results: list) -> str:
                f"{r['peak_mb'] / ref['peak_mb']:.2f}x |")
         if cpu:
             above, ref_above = r['above_imports_mb'], ref['above_imports_mb']
-            row += f' {above:.0f} | {above / ref_above:.2f}x |'
+            row += (f' {above:.0f} | {above / ref_above:.2f}x | '
+                    f"{r['page_faults']} |")
         first_calls = r.get('first_calls_s')
         row += f" {'' if first_calls is None else f'{first_calls:.0f}'} |"
         lines.append(row)
@@ -417,7 +452,9 @@ def main(argv=None):
     print(f"\n{args.device}, {args.threads} threads, torch "
           f"{results[0]['torch']}, shape {args.shape[0]}x{args.shape[1]}, "
           f'batch {args.batch}, median of {args.repeats} after '
-          f'{args.warmup} warm-up\n')
+          f'{args.warmup} warm-up'
+          f"{', freed memory retained' if args.retain_freed_memory else ''}"
+          '\n')
     print(table(results))
     if args.out:
         with open(args.out, 'w') as f:
