@@ -26,7 +26,12 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
     resize to the crop) has its low-resolution logits resized one crop at a
     time: a batch of crop-size logits (8 Cityscapes crops of 768: 360 MB)
     would cost more in allocation than batching saves on a CPU. Heads with
-    their own ``predict`` (Mask2Former's) get the batch whole.
+    their own ``predict`` (Mask2Former's) get the batch whole. Each window's
+    logits are added to the image's in place (mmseg adds a zero-padded copy
+    the size of the image per window). On a CPU with glibc's default
+    allocator a batch's activations are page-faulted anew in every layer,
+    which costs what batching saves; ``--retain-freed-memory``
+    (:mod:`mmseg_depict.utils.cpu_memory`) avoids that.
 
     ``test_cfg`` keys, besides mmseg's ``mode``, ``crop_size``, ``stride``:
 
