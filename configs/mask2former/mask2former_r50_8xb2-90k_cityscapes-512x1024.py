@@ -1,8 +1,9 @@
-# mmseg's Mask2Former recipe (mmdet's Mask2FormerHead, MSDeformAttnPixelDecoder,
-# HungarianAssigner and losses), with the head's matching, losses and pixel
-# decoder in float32 so that `--amp` trains; our registries are loaded so the
-# same runner can switch decode heads. The pipelines gain our label check
-# (CheckSegLabelRange), as in every config of ours.
+# mmseg's Mask2Former recipe (mmdet's Mask2FormerHead,
+# MSDeformAttnPixelDecoder, HungarianAssigner and losses), with the head's
+# matching, losses and pixel decoder in float32 so that `--amp` trains; our
+# registries are loaded so the same runner can switch decode heads. The
+# pipelines gain our label check (CheckSegLabelRange), as in every config of
+# ours.
 _base_ = [
     'mmseg::mask2former/mask2former_r50_8xb2-90k_cityscapes-512x1024.py',
     '../_base_/datasets/mask2former_cityscapes_pipelines.py',
