@@ -1,8 +1,8 @@
 """Paint a model's predictions on an image or a folder of images.
 
     python demo/image_demo.py INPUT CONFIG [CHECKPOINT] [--out-dir DIR]
-        [--device cpu] [--opacity 0.5] [--compile] [--retain-freed-memory]
-        [--save-label] [--save-panoptic]
+        [--device cpu] [--opacity 0.5] [--compile] [--save-label]
+        [--save-panoptic]
 
 INPUT is an image file or a folder (searched recursively). For every image
 ``OUT_DIR/<name>.png`` receives the prediction painted over it (mmseg's /

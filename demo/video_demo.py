@@ -1,8 +1,7 @@
 """Paint a model's predictions on every frame of a video.
 
     python demo/video_demo.py VIDEO CONFIG [CHECKPOINT] [--out OUT.mp4]
-        [--device cpu] [--opacity 0.5] [--compile] [--retain-freed-memory]
-        [--fourcc mp4v] [--fps FPS]
+        [--device cpu] [--opacity 0.5] [--compile] [--fourcc mp4v] [--fps FPS]
 
 Frames are read with OpenCV, predicted one at a time and painted as in
 ``image_demo.py``; the painted video goes to a temporary file next to OUT

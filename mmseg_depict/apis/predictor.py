@@ -12,8 +12,6 @@ from mmengine.fileio import put_text
 from PIL import Image
 
 from ..engine.forward_compile import compile_forward
-from ..utils.cpu_memory import (add_retain_freed_memory_argument,
-                                apply_retain_freed_memory_argument)
 from ..utils.panoptic_ids import id2rgb, segment_bbox
 from .inference import ConfigLike, build_inferencer
 
@@ -82,8 +80,7 @@ def list_images(source: str) -> List[str]:
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """``CONFIG [CHECKPOINT] --device --opacity --compile
-    --retain-freed-memory``, as both demos take them;
+    """``CONFIG [CHECKPOINT] --device --opacity``, as both demos take them;
     :meth:`Predictor.from_args` reads them back."""
     parser.add_argument('config', help='config file')
     parser.add_argument(
@@ -102,7 +99,6 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         action='store_true',
         help="torch.compile the model's forward (the first image takes "
         'longer; worth it for folders and videos)')
-    add_retain_freed_memory_argument(parser)
 
 
 class Predictor:
@@ -142,9 +138,7 @@ class Predictor:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> 'Predictor':
-        """From the arguments of :func:`add_model_arguments` (acting on
-        ``--retain-freed-memory`` first)."""
-        apply_retain_freed_memory_argument(args)
+        """From the arguments of :func:`add_model_arguments`."""
         return cls(args.config, args.checkpoint, args.device, args.opacity,
                    args.compile)
 

@@ -17,8 +17,6 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from ..utils.cpu_memory import (add_retain_freed_memory_argument,
-                                apply_retain_freed_memory_argument)
 from .resume import newest_loadable_checkpoint
 
 SUPPORTED_SCOPES = ('mmseg', 'mmdet')
@@ -26,8 +24,7 @@ SUPPORTED_SCOPES = ('mmseg', 'mmdet')
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
     """Flags both tools share: ``--work-dir``, ``--cfg-options``,
-    ``--launcher``, ``--compile``, ``--retain-freed-memory`` and the rank
-    torch.distributed.launch passes."""
+    ``--launcher`` and the rank torch.distributed.launch passes."""
     parser.add_argument(
         '--work-dir', help='the dir to save logs, models and metrics')
     parser.add_argument(
@@ -46,17 +43,13 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
         help="torch.compile the model's forward (backbone, neck, decode "
         'head); the loss and optimizer stay eager. A `compile` key in the '
         'config does the same (mmengine would compile the optimizer step)')
-    add_retain_freed_memory_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def parse_runner_args(parser: argparse.ArgumentParser,
                       argv=None) -> argparse.Namespace:
-    """Parse the flags; ``--retain-freed-memory`` takes effect here, before
-    any data loader worker is forked (they inherit it)."""
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    apply_retain_freed_memory_argument(args)
     return args
 
 

@@ -28,10 +28,9 @@ class BatchedSlideEncoderDecoder(EncoderDecoder):
     would cost more in allocation than batching saves on a CPU. Heads with
     their own ``predict`` (Mask2Former's) get the batch whole. Each window's
     logits are added to the image's in place (mmseg adds a zero-padded copy
-    the size of the image per window). On a CPU with glibc's default
-    allocator a batch's activations are page-faulted anew in every layer,
-    which costs what batching saves; ``--retain-freed-memory``
-    (:mod:`mmseg_depict.utils.cpu_memory`) avoids that.
+    the size of the image per window). On a 2-core CPU batches of windows
+    ran as fast as one window at a time (docs/benchmarks.md); the batching
+    is for devices that one crop does not fill.
 
     ``test_cfg`` keys, besides mmseg's ``mode``, ``crop_size``, ``stride``:
 
