@@ -17,7 +17,7 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's), and the
 minor page faults of that call (each a 4 KiB page the kernel zeroes and
 maps: glibc's fresh blocks); on CUDA ``torch.cuda.max_memory_allocated``.
 ``--retain-freed-memory`` runs every worker with glibc keeping freed memory
-(:func:`retain_freed_cpu_memory`).
+(:func:`mmseg_depict.utils.cpu_memory.retain_freed_cpu_memory`).
 
 * ``vit``: DEPICT-SA on ViT-S/B/L (``configs/depict/*ade20k*``), mmseg's
   stock attention and loss (``backbone.fused_attention=False``,
@@ -50,12 +50,9 @@ The table gives each variant's ratio to the first (stock / one window at a
 time) row of its measurement, from the same run.
 """
 import argparse
-import ctypes
-import ctypes.util
 import json
 import os
 import os.path as osp
-import platform
 import resource
 import subprocess
 import sys
@@ -250,32 +247,10 @@ def _peak_memory(job: dict) -> dict:
 
 
 def _set_allocator(job: dict) -> None:
+    from mmseg_depict.utils.cpu_memory import retain_freed_cpu_memory
     if job['retain_freed_memory'] and not retain_freed_cpu_memory():
-        raise RuntimeError('--retain-freed-memory: the C library is not glibc')
-
-
-def retain_freed_cpu_memory() -> bool:
-    """Make glibc keep freed blocks of up to 1 GiB for reuse, for the rest
-    of this process (``mallopt``; False where the C library is not glibc).
-
-    By default glibc serves a block above its mmap threshold (at most 32 MiB,
-    moved by the sizes freed) with a fresh ``mmap`` and returns it to the
-    system when freed, and trims the heap's free top beyond twice that: such
-    tensors are page-faulted and zeroed by the kernel anew on every use. Here
-    only (measured, not adopted: docs/benchmarks.md); the environment's
-    ``MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=2147483647``
-    does the same for any process.
-    """
-    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc':
-        return False
-    libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
-    for name, param, value in (('M_MMAP_THRESHOLD', m_mmap_threshold, 1 << 30),
-                               ('M_TRIM_THRESHOLD', m_trim_threshold,
-                                (1 << 31) - 1)):
-        if libc.mallopt(param, value) != 1:
-            raise RuntimeError(f'glibc mallopt({name}, {value}) failed')
-    return True
+        raise RuntimeError('--retain-freed-memory: not applied (the C '
+                           'library is not glibc, or it refused)')
 
 
 def _in_fresh_process(mode: str, payload):

@@ -3,7 +3,6 @@ semantic_iou.py): importing their numpy-only modules of mmseg_depict without
 the package's ``__init__`` files (which register every model and so import
 torch, mmdet and mmseg: seconds before a file is read), a progress line and
 peak memory. Nothing in the package may use this."""
-import ctypes
 import glob
 import importlib
 import os.path as osp
@@ -69,21 +68,16 @@ def tune_for_many_images() -> None:
     """Settings for a process that reads thousands of images one after the
     other, each in a few arrays of megabytes:
 
-    * glibc's malloc keeps freed memory for reuse instead of handing every
-      large array back to the kernel and faulting its pages in again on
-      the next image (on 512x1024 maps that was a third of the time, all of
-      it system time);
+    * glibc's malloc keeps freed memory for reuse
+      (:func:`mmseg_depict.utils.cpu_memory.retain_freed_cpu_memory`)
+      instead of handing every large array back to the kernel and faulting
+      its pages in again on the next image (on 512x1024 maps that was a
+      third of the time, all of it system time);
     * OpenCV, where a tool uses it, runs on one thread: the worker
       processes are the parallelism.
 
-    Silently does nothing where glibc is not the C library.
+    The first silently does nothing where glibc is not the C library.
     """
-    try:
-        libc = ctypes.CDLL('libc.so.6')
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        libc.mallopt(m_mmap_threshold, 1 << 30)
-        libc.mallopt(m_trim_threshold, 1 << 30)
-    except (OSError, AttributeError):
-        pass
+    import_light('mmseg_depict.utils.cpu_memory').retain_freed_cpu_memory()
     if 'cv2' in sys.modules:
         sys.modules['cv2'].setNumThreads(1)

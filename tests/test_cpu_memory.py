@@ -1,6 +1,7 @@
-"""What ``benchmark_speedups.py --retain-freed-memory`` changes: glibc's
-default allocator page-faults large tensors anew on every allocation;
-``retain_freed_cpu_memory`` makes it reuse them.
+"""``retain_freed_cpu_memory`` (the offline evaluation tools, and
+``benchmark_speedups.py --retain-freed-memory``): glibc's default allocator
+page-faults large tensors anew on every allocation; the setting makes it
+reuse them.
 
 Each check runs in a fresh interpreter: the setting is process-wide and
 permanent.
@@ -15,7 +16,8 @@ import pytest
 
 from tests.common import ROOT
 
-BENCHMARK = osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_speedups.py')
+# Loaded by path, alone: the package's __init__ (mmseg, mmdet) is not needed.
+MODULE = osp.join(ROOT, 'mmseg_depict', 'utils', 'cpu_memory.py')
 
 pytestmark = pytest.mark.skipif(
     platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc',
@@ -27,10 +29,10 @@ pytestmark = pytest.mark.skipif(
 PROBE = """
 import importlib.util, json, resource, sys
 import torch
-spec = importlib.util.spec_from_file_location('benchmark', sys.argv[2])
-benchmark = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(benchmark)
-applied = benchmark.retain_freed_cpu_memory() if sys.argv[1] == 'retain' \
+spec = importlib.util.spec_from_file_location('cpu_memory', sys.argv[2])
+cpu_memory = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(cpu_memory)
+applied = cpu_memory.retain_freed_cpu_memory() if sys.argv[1] == 'retain' \
     else None
 faults = []
 for _ in range(12):
@@ -44,7 +46,7 @@ print(json.dumps(dict(applied=applied, faults=faults[2:])))
 
 
 def probe(mode: str) -> dict:
-    out = subprocess.run([sys.executable, '-c', PROBE, mode, BENCHMARK],
+    out = subprocess.run([sys.executable, '-c', PROBE, mode, MODULE],
                          check=True,
                          capture_output=True,
                          text=True).stdout
@@ -52,8 +54,8 @@ def probe(mode: str) -> dict:
 
 
 def test_default_glibc_faults_large_tensors_every_time():
-    # glibc's default, what the benchmark's switch turns off: 2 x 64 MiB of
-    # fresh pages per round.
+    # glibc's default, what the setting turns off: 2 x 64 MiB of fresh
+    # pages per round.
     result = probe('default')
     pages = 2 * 64 * 2**20 // 4096
     assert all(f >= pages // 2 for f in result['faults']), result
