@@ -23,9 +23,11 @@ pytestmark = pytest.mark.skipif(
     platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc',
     reason='glibc malloc only')
 
-# Minor page faults of the last 10 of 12 rounds allocating, writing and
-# freeing 64 MiB tensors (above glibc's largest default mmap threshold);
-# the first rounds settle the heap.
+# Minor page faults of the last 20 of 30 rounds allocating, writing and
+# freeing 64 MiB tensors (above glibc's largest default mmap threshold).
+# With memory retained the heap takes up to ~6 rounds to settle (more when
+# the machine is busy) and later faults anew now and then (at most one round
+# in twenty in our runs, with another process loading the machine).
 PROBE = """
 import importlib.util, json, resource, sys
 import torch
@@ -35,13 +37,13 @@ spec.loader.exec_module(cpu_memory)
 applied = cpu_memory.retain_freed_cpu_memory() if sys.argv[1] == 'retain' \
     else None
 faults = []
-for _ in range(12):
+for _ in range(30):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     x = torch.empty(16 * 2**20).fill_(1.0)
     y = x * 2
     del x, y
     faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-print(json.dumps(dict(applied=applied, faults=faults[2:])))
+print(json.dumps(dict(applied=applied, faults=faults[10:])))
 """
 
 
@@ -64,6 +66,5 @@ def test_default_glibc_faults_large_tensors_every_time():
 def test_retained_memory_is_reused_without_faults():
     result = probe('retain')
     assert result['applied'] is True
-    # Now and then a round faults anew as the heap's layout shifts (at most
-    # one round in ten in our runs); the default faults in every round.
-    assert sum(f < 100 for f in result['faults']) >= 7, result
+    # The default faults in every round (the test above).
+    assert sum(f < 100 for f in result['faults']) >= 15, result
