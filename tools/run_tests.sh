@@ -5,5 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"
 VENV="${MMSEG_DEPICT_VENV:-$ROOT/.venv}"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+  -r "$ROOT/tests/requirements.txt"
 cd "$ROOT"
 exec "$VENV/bin/python" -m pytest tests "$@"

@@ -1,4 +1,7 @@
 from .distilled_vit import DistilledVisionTransformer
+from .efficientnet_lite import EfficientNetLite
 from .fused_vit import FusedVisionTransformer
 
-__all__ = ['DistilledVisionTransformer', 'FusedVisionTransformer']
+__all__ = [
+    'DistilledVisionTransformer', 'EfficientNetLite', 'FusedVisionTransformer'
+]
