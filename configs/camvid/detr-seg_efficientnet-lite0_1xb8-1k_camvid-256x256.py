@@ -1,0 +1,44 @@
+# DETR's panoptic head as a semantic head (DETRSegHead): its transformer on
+# the backbone's stride 32 map, its FPN mask head on the stride 16, 8 and 4
+# maps, DETR's losses and matching. Sized for the CPU budget (DETR's 256
+# wide, 100 queries and dropout 0.1 take 3.0 s a training step here): 128
+# wide, FFN 1024, 6 + 6 layers, 30 queries (a query per class present is
+# what semantic targets need: at most 11), no dropout, mask-head stages
+# half as wide (64 .. 8 channels).
+_base_ = [
+    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
+]
+embed_dims = 128
+attention = dict(
+    embed_dims=embed_dims, num_heads=8, dropout=0.0, batch_first=True)
+ffn = dict(
+    embed_dims=embed_dims,
+    feedforward_channels=1024,
+    num_fcs=2,
+    ffn_drop=0.0,
+    act_cfg=dict(type='ReLU', inplace=True))
+model = dict(
+    neck=None,
+    decode_head=dict(
+        type='DETRSegHead',
+        in_channels=[24, 40, 112, 320],
+        num_classes=11,
+        embed_dims=embed_dims,
+        num_queries=30,
+        encoder=dict(
+            num_layers=6, layer_cfg=dict(self_attn_cfg=attention,
+                                         ffn_cfg=ffn)),
+        decoder=dict(
+            num_layers=6,
+            layer_cfg=dict(
+                self_attn_cfg=attention, cross_attn_cfg=attention,
+                ffn_cfg=ffn),
+            return_intermediate=True),
+        positional_encoding=dict(num_feats=embed_dims // 2, normalize=True),
+        detr_head=dict(
+            attention_map=dict(
+                type='MHAttentionMap',
+                query_dim=embed_dims,
+                hidden_dim=embed_dims),
+            mask_head=dict(type='FPNMaskHead', context_channels=128))))
