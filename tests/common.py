@@ -211,9 +211,11 @@ def shrink_config(cfg: Config,
         cfg.model.test_cfg.stride = (CROP // 2, CROP // 2)
     cfg.train_cfg.max_iters = max_iters
     cfg.train_cfg.val_interval = max_iters
+    # Schedules end with the run; a phase that would begin after it (the
+    # decay after a warm-up) is left out.
     cfg.param_scheduler = [
         dict(s, end=max_iters) if s.get('end', 0) > max_iters else s
-        for s in cfg.param_scheduler
+        for s in cfg.param_scheduler if s.get('begin', 0) < max_iters
     ]
     cfg.default_hooks.checkpoint.interval = checkpoint_interval or max_iters
     _shrink_common(cfg, cfg.model.decode_head.get('train_cfg'), save_optimizer)

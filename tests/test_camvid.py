@@ -96,8 +96,8 @@ def test_cached_loading_returns_what_loading_does(synthetic_roots):
     and hands out copies that the random transforms may change."""
     from mmseg.registry import TRANSFORMS
     loading = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
-    cached = TRANSFORMS.build(dict(type='CachedTransforms',
-                                   transforms=loading))
+    cached = TRANSFORMS.build(
+        dict(type='CachedTransforms', transforms=loading))
     plain = [TRANSFORMS.build(t) for t in loading]
     dataset = DATASETS.build(
         dict(

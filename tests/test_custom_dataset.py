@@ -267,9 +267,10 @@ def test_label_png_export_with_void_and_own_val_split(synthetic_roots,
     then a config written into a folder that does not exist yet."""
     root = synthetic_roots['camvid']
     classes = tmp_path / 'classes.txt'
-    classes.write_text('\n'.join(
-        ['Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol',
-         'Fence', 'Car', 'Pedestrian', 'Bicyclist']) + '\n')
+    classes.write_text('\n'.join([
+        'Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol',
+        'Fence', 'Car', 'Pedestrian', 'Bicyclist'
+    ]) + '\n')
     args = [
         CONVERT, 'masks', '--images', f'{root}/train', '--labels',
         f'{root}/trainannot', '--classes',
@@ -279,8 +280,9 @@ def test_label_png_export_with_void_and_own_val_split(synthetic_roots,
     out = str(tmp_path / 'camvid_like')
     proc = run_tool([*args, '--out', out], check=False)
     assert proc.returncode != 0
-    assert re.search(r'trainannot/\S+\.png: values \[11\] are not class '
-                     r'indices 0\.\.10 .*--ignore-index', proc.stderr)
+    assert re.search(
+        r'trainannot/\S+\.png: values \[11\] are not class '
+        r'indices 0\.\.10 .*--ignore-index', proc.stderr)
     assert not osp.exists(out)
     run_tool([*args, '--ignore-index', '11', '--out', out])
     for split in ('train', 'val'):

@@ -28,8 +28,7 @@ SIZES = [(64, 64), (97, 130), (45, 71)]
 @pytest.fixture(scope='module')
 def converted(tmp_path_factory):
     dst = str(tmp_path_factory.mktemp('lite0') / 'lite0.pth')
-    proc = run_tool(
-        ['tools/model_converters/efficientnet_lite2mmseg.py', dst])
+    proc = run_tool(['tools/model_converters/efficientnet_lite2mmseg.py', dst])
     assert '4.0' in proc.stdout or 'M parameters' in proc.stdout
     return dst
 

@@ -1,11 +1,9 @@
 # DEPICT-SA (arXiv 2411.03033) on the FPN's stride 16 map, the ViT-T
 # setting of configs/depict/ (192-wide tokens, 3 layers of 3 subspaces).
-_base_ = [
-    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
-]
+_base_ = './fcn_efficientnet-lite0_1xb8-1k_camvid-256x256.py'
 model = dict(
     decode_head=dict(
+        _delete_=True,
         type='DEPICTHead',
         mode='sa',
         in_channels=192,

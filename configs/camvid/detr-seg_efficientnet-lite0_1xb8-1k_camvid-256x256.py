@@ -5,10 +5,7 @@
 # wide, FFN 1024, 6 + 6 layers, 30 queries (a query per class present is
 # what semantic targets need: at most 11), no dropout, mask-head stages
 # half as wide (64 .. 8 channels).
-_base_ = [
-    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
-]
+_base_ = './fcn_efficientnet-lite0_1xb8-1k_camvid-256x256.py'
 embed_dims = 128
 attention = dict(
     embed_dims=embed_dims, num_heads=8, dropout=0.0, batch_first=True)
@@ -21,6 +18,7 @@ ffn = dict(
 model = dict(
     neck=None,
     decode_head=dict(
+        _delete_=True,
         type='DETRSegHead',
         in_channels=[24, 40, 112, 320],
         num_classes=11,

@@ -1,8 +1,10 @@
 # FCN (Long et al., CVPR 2015; mmseg's FCNHead): two 3x3 convs on the FPN's
-# stride 16 map, the map the token heads read.
+# stride 16 map, the map the token heads read. The root of configs/camvid/:
+# the other heads' configs are this one with another decode_head.
 _base_ = [
-    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
+    '../_base_/models/efficientnet-lite0_fpn.py',
+    '../_base_/datasets/camvid.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_camvid_cpu.py'
 ]
 model = dict(
     decode_head=dict(

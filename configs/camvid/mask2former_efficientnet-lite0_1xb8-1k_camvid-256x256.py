@@ -7,15 +7,13 @@
 # 30 queries instead of 100 (11 classes), one pixel-decoder layer instead of
 # 6, 3 decoder layers (one round over the 3 levels) instead of 9, 1024
 # sampled points per mask (a quarter of a 64x64 mask) instead of 12544.
-_base_ = [
-    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
-]
+_base_ = './fcn_efficientnet-lite0_1xb8-1k_camvid-256x256.py'
 num_classes = 11
 embed_dims = 128
 model = dict(
     neck=None,
     decode_head=dict(
+        _delete_=True,
         type='AmpMask2FormerSegHead',
         in_channels=[24, 40, 112, 320],
         strides=[4, 8, 16, 32],
@@ -50,8 +48,8 @@ model = dict(
                         ffn_drop=0.0,
                         act_cfg=dict(type='ReLU', inplace=True))),
                 init_cfg=None),
-            positional_encoding=dict(num_feats=embed_dims // 2,
-                                     normalize=True),
+            positional_encoding=dict(
+                num_feats=embed_dims // 2, normalize=True),
             init_cfg=None),
         enforce_decoder_input_project=False,
         positional_encoding=dict(num_feats=embed_dims // 2, normalize=True),

@@ -1,13 +1,11 @@
 # SegFormer's all-MLP head (Xie et al., NeurIPS 2021; mmseg's SegformerHead)
 # on the backbone's four maps: each projected to 128 channels, brought to
 # stride 4, fused by a 1x1 conv.
-_base_ = [
-    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
-]
+_base_ = './fcn_efficientnet-lite0_1xb8-1k_camvid-256x256.py'
 model = dict(
     neck=None,
     decode_head=dict(
+        _delete_=True,
         type='SegformerHead',
         in_channels=[24, 40, 112, 320],
         in_index=[0, 1, 2, 3],

@@ -1,12 +1,10 @@
 # Segmenter's mask transformer (Strudel et al., ICCV 2021; mmseg's
 # SegmenterMaskTransformerHead) on the FPN's stride 16 map, its ViT-T
 # setting (2 layers, 3 heads, 192 wide).
-_base_ = [
-    '../_base_/models/efficientnet-lite0_fpn.py', '../_base_/datasets/camvid.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_camvid_cpu.py'
-]
+_base_ = './fcn_efficientnet-lite0_1xb8-1k_camvid-256x256.py'
 model = dict(
     decode_head=dict(
+        _delete_=True,
         type='SegmenterMaskTransformerHead',
         in_channels=192,
         in_index=0,

@@ -24,10 +24,9 @@ class CamVidDataset(BaseSegDataset):
         classes=('sky', 'building', 'pole', 'road', 'pavement', 'tree',
                  'sign symbol', 'fence', 'car', 'pedestrian', 'bicyclist'),
         # The SegNet scripts' colours.
-        palette=[[128, 128, 128], [128, 0, 0], [192, 192, 128],
-                 [128, 64, 128], [60, 40, 222], [128, 128, 0],
-                 [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0],
-                 [0, 128, 192]])
+        palette=[[128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128],
+                 [60, 40, 222], [128, 128, 0], [192, 128, 128], [64, 64, 128],
+                 [64, 0, 128], [64, 64, 0], [0, 128, 192]])
     #: The label value of void pixels in the SegNet export.
     VOID_LABEL = 11
 

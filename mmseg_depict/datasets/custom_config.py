@@ -41,10 +41,11 @@ VIT_SIZES = ('t', 's', 'b', 'l')
 #: head there, by the first part of its file name (``--backbone
 #: efficientnet-lite0``).
 LITE_BACKBONE = 'efficientnet-lite0'
-LITE_CONFIGS = osp.join('camvid', '{head}_efficientnet-lite0_1xb8-1k_'
-                        'camvid-256x256.py')
-LITE_HEADS = ('depict-sa', 'depict-ca', 'segmenter', 'mask2former',
-              'detr-seg', 'fcn', 'segformer-head')
+LITE_CONFIGS = osp.join(
+    'camvid', '{head}_efficientnet-lite0_1xb8-1k_'
+    'camvid-256x256.py')
+LITE_HEADS = ('depict-sa', 'depict-ca', 'segmenter', 'mask2former', 'detr-seg',
+              'fcn', 'segformer-head')
 BACKBONES = VIT_SIZES + (LITE_BACKBONE, )
 
 

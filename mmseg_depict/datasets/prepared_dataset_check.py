@@ -77,9 +77,7 @@ SEMANTIC_LAYOUTS = {
     # is checked when it is there.
     'camvid':
     DatasetLayout(
-        '.png',
-        '.png',
-        tuple(range(12)),
+        '.png', '.png', tuple(range(12)),
         dict(
             train=SplitLayout('train', 'trainannot', 367),
             val=SplitLayout('val', 'valannot', 101),

@@ -12,7 +12,7 @@ ours trains on (then write a config with tools/misc/write_dataset_config.py).
     python tools/dataset_converters/custom_dataset.py masks \
         --images IMG_DIR --labels LABEL_DIR --classes classes.txt \
         --out data/mine [--ignore-index 11] \
-        [--val-images VAL_IMG_DIR --val-labels VAL_LABEL_DIR | --val-fraction 0.2]
+        [--val-images VAL_DIR --val-labels VAL_LABEL_DIR | --val-fraction 0.2]
 
 ``--classes`` is a text file, one class name per line (index order).
 ``--ignore-index`` names a label value that means unlabelled besides 255
@@ -109,9 +109,10 @@ def read_export(args) -> custom.Export:
     export = custom.read_label_pngs(args.images, args.labels, classes,
                                     args.ignore_index, split)
     if args.val_images:
-        export.samples += custom.read_label_pngs(
-            args.val_images, args.val_labels, classes, args.ignore_index,
-            'val').samples
+        export.samples += custom.read_label_pngs(args.val_images,
+                                                 args.val_labels, classes,
+                                                 args.ignore_index,
+                                                 'val').samples
     return export
 
 

@@ -55,8 +55,9 @@ def log_wall_seconds(log_path: str):
                 stamps.append(match.group(1))
     if len(stamps) < 2:
         return None
-    first, last = (datetime.datetime.strptime(s, '%Y/%m/%d %H:%M:%S')
-                   for s in (stamps[0], stamps[-1]))
+    first, last = (
+        datetime.datetime.strptime(s, '%Y/%m/%d %H:%M:%S')
+        for s in (stamps[0], stamps[-1]))
     return (last - first).total_seconds()
 
 

@@ -17,9 +17,8 @@ import argparse
 import sys
 
 from mmseg_depict.datasets.converters import CustomDatasetError
-from mmseg_depict.datasets.custom_config import (BACKBONES, HEADS,
-                                                  LITE_HEADS,
-                                                  write_dataset_config)
+from mmseg_depict.datasets.custom_config import (BACKBONES, HEADS, LITE_HEADS,
+                                                 write_dataset_config)
 
 
 def main(argv=None):

@@ -409,8 +409,10 @@ def read_label_pngs(image_dir: str,
                 f'{label_path}: {label.shape[1]}x{label.shape[0]}, its image '
                 f'{path} is {width}x{height}')
         values = np.unique(label)
-        bad = [v for v in values.tolist()
-               if v >= len(classes) and v not in unlabelled]
+        bad = [
+            v for v in values.tolist()
+            if v >= len(classes) and v not in unlabelled
+        ]
         if bad:
             hint = ('' if ignore_index is not None else
                     '; if one of them means unlabelled, give it as '

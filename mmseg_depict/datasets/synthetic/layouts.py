@@ -257,8 +257,7 @@ def make_camvid(data_root: str,
             stem = f'0001TP_{i * 30:06d}.png'
             _write_pair(
                 osp.join(data_root, name, stem),
-                osp.join(data_root, name + 'annot', stem), image,
-                table[label])
+                osp.join(data_root, name + 'annot', stem), image, table[label])
             lines.append(f'/SegNet/CamVid/{name}/{stem} '
                          f'/SegNet/CamVid/{name}annot/{stem}\n')
         with open(osp.join(data_root, name + '.txt'), 'w') as f:

@@ -121,7 +121,11 @@ class MBConvBlock(BaseModule):
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
         self.project_conv = ConvModule(
-            hidden, out_channels, 1, bias=False, norm_cfg=norm_cfg,
+            hidden,
+            out_channels,
+            1,
+            bias=False,
+            norm_cfg=norm_cfg,
             act_cfg=None)
         self.with_shortcut = stride == 1 and in_channels == out_channels
         self.drop_path = (

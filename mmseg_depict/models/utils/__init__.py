@@ -14,7 +14,6 @@ __all__ = [
     'UnknownCheckpointLayout', 'convert_depict', 'convert_timm_vit',
     'detect_depict_mode', 'resize_pos_embed', 'class_segments',
     'panoptic_targets', 'segment_targets', 'convert_detr_panoptic',
-    'convert_efficientnet_lite', 'installed_weights',
-    'Float32MaskLossesMixin', 'DETRMaskFeatures', 'FusedDecoderAttentionMixin',
-    'FusedDecodeLossMixin'
+    'convert_efficientnet_lite', 'installed_weights', 'Float32MaskLossesMixin',
+    'DETRMaskFeatures', 'FusedDecoderAttentionMixin', 'FusedDecodeLossMixin'
 ]
