@@ -177,3 +177,31 @@ def test_missing_weight_package_is_named(monkeypatch):
     with pytest.raises(FileNotFoundError, match='not-installed-lite2-model'):
         installed_weights('lite2')
     assert osp.isfile(installed_weights('lite0'))
+
+
+@pytest.mark.parametrize('arch', ['lite1', 'lite2', 'lite3', 'lite4'])
+def test_larger_lite_models_equal_reference(arch):
+    """Lite1-4 (width / depth scaled, stem, head and the first and last
+    stages' depth not): the reference's randomly initialised model, its
+    state dict converted, gives the same final map in float64."""
+    torch.manual_seed(0)
+    reference = EfficientNet.from_name(
+        f'efficientnet-{arch}', image_size=None).eval().double()
+    for module in reference.modules():  # BatchNorm statistics that matter
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    backbone, _ = convert_efficientnet_lite(reference.state_dict(), arch)
+    ours = MODELS.build(
+        dict(type='EfficientNetLite', arch=arch, out_indices=(8, )))
+    ours.load_state_dict(backbone, strict=True)
+    ours.eval().double()
+    x = torch.randn(1, 3, 67, 45, dtype=torch.float64)
+    with torch.no_grad():
+        expected = reference.extract_features(x)
+        got, = ours(x)
+    assert got.shape == expected.shape
+    # Random weights let the residual stream grow by orders of magnitude
+    # before the last ReLU6, so float64 rounding shows at ~1e-8 here; a
+    # wrong layer (kernel, stride, padding, width, depth) differs by O(1).
+    assert (got - expected).abs().max().item() <= 1e-6
