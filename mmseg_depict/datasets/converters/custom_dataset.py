@@ -8,7 +8,9 @@ Three kinds of export are read:
 * **labelme** per-image JSON files: ``polygon``, ``rectangle`` and
   ``circle`` shapes; shapes sharing a ``group_id`` and label are one object.
 * **label PNGs** already painted (mmseg's format: one class index per pixel,
-  255 unlabelled) with a class list: semantic only.
+  255 unlabelled, or another unlabelled value named by ``ignore_index``)
+  with a class list, optionally with a validation split of their own:
+  semantic only.
 
 Everything is validated before anything is written, and the output is built
 in a temporary folder renamed into place at the end: a bad input leaves no
