@@ -139,3 +139,43 @@ def test_panoptic_train_then_test_reports_pq(trained, layout):
         offline = json.load(f)
     for key in ('PQ', 'SQ', 'RQ', 'PQ_th', 'PQ_st'):
         assert offline[key] == pytest.approx(metrics[f'pq/{key}'], abs=1e-9)
+
+
+def test_tabulated_runs_show_data_share_wall_memory_and_classes(tmp_path):
+    """The columns read from a run's files: data_time / time from the
+    scalars, wall time from the log's time stamps, peak RSS from a
+    ``/usr/bin/time -v`` report, per-class IoU from tools/test.py's log
+    (mmseg's IoUMetric table)."""
+    run = tmp_path / 'run'
+    stamp = run / '20260101_000000'
+    os.makedirs(stamp / 'vis_data')
+    records = [
+        dict(iter=i, loss=1.0 / i, time=1.0, data_time=0.02)
+        for i in (50, 100, 150)
+    ]
+    with open(stamp / 'vis_data' / 'scalars.json', 'w') as f:
+        f.writelines(json.dumps(r) + '\n' for r in records)
+    (stamp / '20260101_000000.log').write_text(
+        '2026/01/01 00:00:05 - mmengine - INFO - start\n'
+        '2026/01/01 00:12:35 - mmengine - INFO - end\n')
+    (run / 'train_time.txt'
+     ).write_text('\tMaximum resident set size (kbytes): 2048000\n')
+    test_stamp = run / 'test' / '20260101_001300'
+    os.makedirs(test_stamp)
+    (test_stamp / '20260101_001300.log').write_text(
+        '+-------------+-------+-------+\n'
+        '|    Class    |  IoU  |  Acc  |\n'
+        '+-------------+-------+-------+\n'
+        '|     sky     | 92.49 | 98.09 |\n'
+        '| sign symbol |  nan  |  nan  |\n'
+        '+-------------+-------+-------+\n')
+    proc = run_tool(
+        ['tools/misc/summarize_training_runs.py',
+         str(run), '--per-class'])
+    row = [
+        line for line in proc.stdout.splitlines()
+        if line.startswith('| run |') and '%' in line
+    ][0]
+    assert row.endswith('| 2.0 % | 12.5 | 2000 |')
+    assert '| run | sky | sign symbol |' in proc.stdout
+    assert '| run | 92.5 | nan |' in proc.stdout
