@@ -20,8 +20,9 @@ def random_areas(num_images, num_classes, seed):
 
 
 def slow_bootstrap(a, b, num_resamples, seed, level):
-    """One resample at a time, image by image and class by class."""
-    n, _, k = a.shape
+    """One resample at a time, image by image and class by class; a and b
+    are lists of seeds' (N, 2, K) areas, a model's mIoU their mean."""
+    n, _, k = a[0].shape
     draws = np.random.default_rng(seed).integers(0, n, size=(num_resamples, n))
 
     def miou(areas, images):
@@ -33,7 +34,10 @@ def slow_bootstrap(a, b, num_resamples, seed, level):
                 ious.append(inter / union)
         return 100 * sum(ious) / len(ious)
 
-    diffs = [miou(a, row) - miou(b, row) for row in draws]
+    def mean_miou(seeds, images):
+        return sum(miou(areas, images) for areas in seeds) / len(seeds)
+
+    diffs = [mean_miou(a, row) - mean_miou(b, row) for row in draws]
     tail = (1 - level) / 2 * 100
     return np.percentile(diffs, [tail, 100 - tail])
 
@@ -41,7 +45,15 @@ def slow_bootstrap(a, b, num_resamples, seed, level):
 def test_equals_a_slow_loop_over_the_same_draws():
     a, b = random_areas(15, 5, seed=0), random_areas(15, 5, seed=1)
     result = paired_bootstrap(a, b, num_resamples=300, seed=7, level=0.9)
-    low, high = slow_bootstrap(a, b, 300, seed=7, level=0.9)
+    low, high = slow_bootstrap([a], [b], 300, seed=7, level=0.9)
+    assert result['low'] == pytest.approx(low, abs=1e-9)
+    assert result['high'] == pytest.approx(high, abs=1e-9)
+    # Two seeds against three: each model's mIoU is its seeds' mean.
+    seeds_a = [random_areas(15, 5, seed=s) for s in (0, 2)]
+    seeds_b = [random_areas(15, 5, seed=s) for s in (1, 3, 4)]
+    result = paired_bootstrap(
+        np.stack(seeds_a), np.stack(seeds_b), 300, seed=7, level=0.9)
+    low, high = slow_bootstrap(seeds_a, seeds_b, 300, seed=7, level=0.9)
     assert result['low'] == pytest.approx(low, abs=1e-9)
     assert result['high'] == pytest.approx(high, abs=1e-9)
 
@@ -81,7 +93,7 @@ def test_miou_of_summed_areas_is_mmsegs():
 
 def test_bad_arguments_are_named():
     a = random_areas(4, 3, seed=4)
-    with pytest.raises(ValueError, match=r'\(4, 2, 3\) and \(3, 2, 3\)'):
+    with pytest.raises(ValueError, match=r'\(1, 4, 2, 3\) and \(1, 3, 2, 3\)'):
         paired_bootstrap(a, a[:3])
     with pytest.raises(ValueError, match='level'):
         paired_bootstrap(a, a, level=95)

@@ -42,6 +42,17 @@ def resample_counts(num_images: int, num_resamples: int,
     return counts
 
 
+def _with_seed_axis(areas) -> np.ndarray:
+    """(N, 2, K) or (S, N, 2, K) -> (S, N, 2, K)."""
+    areas = np.asarray(areas)
+    if areas.ndim == 3:
+        areas = areas[None]
+    if areas.ndim != 4 or areas.shape[2] != 2:
+        raise ValueError('expected (images, 2, classes) or (seeds, images, '
+                         f'2, classes) areas, got shape {areas.shape}')
+    return areas
+
+
 def paired_bootstrap(areas_a: np.ndarray,
                      areas_b: np.ndarray,
                      num_resamples: int = 1000,
@@ -51,7 +62,10 @@ def paired_bootstrap(areas_a: np.ndarray,
 
     Args:
         areas_a, areas_b (np.ndarray): (N, 2, K) per-image intersection
-            and union of the two models on the same N images, same order.
+            and union of the two models on the same N images, same order;
+            or (S, N, 2, K) for S trainings (seeds) of a model, whose mIoU
+            is then the mean of its S mIoUs on the same draws (the numbers
+            of seeds of a and b may differ).
         num_resamples (int): Bootstrap resamples.
         seed (int): Seed of the image draws (the same for every pair of
             models, so that intervals are reproducible).
@@ -62,25 +76,25 @@ def paired_bootstrap(areas_a: np.ndarray,
         interval), ``excludes_zero``, ``num_resamples``, ``seed`` — mIoU
         in points (x100).
     """
-    areas_a = np.asarray(areas_a)
-    areas_b = np.asarray(areas_b)
-    if areas_a.shape != areas_b.shape or areas_a.ndim != 3 or \
-            areas_a.shape[1] != 2:
-        raise ValueError('expected two (images, 2, classes) area arrays of '
-                         f'one shape, got {areas_a.shape} and '
-                         f'{areas_b.shape}')
+    areas_a, areas_b = _with_seed_axis(areas_a), _with_seed_axis(areas_b)
+    if areas_a.shape[1:] != areas_b.shape[1:]:
+        raise ValueError('expected the (images, 2, classes) areas of both '
+                         f'models on the same images, got {areas_a.shape} '
+                         f'and {areas_b.shape}')
     if not 0 < level < 1:
         raise ValueError(f'level must be in (0, 1), got {level}')
     if num_resamples < 1:
         raise ValueError(f'num_resamples must be >= 1, got {num_resamples}')
-    counts = resample_counts(len(areas_a), num_resamples, seed)
+    num_images = areas_a.shape[1]
+    counts = resample_counts(num_images, num_resamples, seed)
 
     def miou(areas, weights):
-        sums = np.tensordot(weights, areas.astype(np.float64), axes=(-1, 0))
-        return 100 * miou_from_areas(sums[..., 0, :], sums[..., 1, :])
+        # (R, N) x (S, N, 2, K) -> (R, S, 2, K) -> mean over seeds: (R, )
+        sums = np.einsum('rn,snik->rsik', weights, areas.astype(np.float64))
+        return 100 * miou_from_areas(sums[..., 0, :], sums[..., 1, :]).mean(-1)
 
-    ones = np.ones(len(areas_a))
-    diff = float(miou(areas_a, ones) - miou(areas_b, ones))
+    ones = np.ones((1, num_images))
+    diff = float((miou(areas_a, ones) - miou(areas_b, ones))[0])
     resampled = miou(areas_a, counts) - miou(areas_b, counts)
     tail = (1 - level) / 2 * 100
     low, high = np.nanpercentile(resampled, [tail, 100 - tail])

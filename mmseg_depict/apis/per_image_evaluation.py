@@ -1,0 +1,152 @@
+"""A trained semantic model evaluated image by image, as ``tools/test.py``
+evaluates it: the config's own test pipeline, model and checkpoint through
+mmengine's Runner, scored by :class:`PerImageIoUMetric` (``IoUMetric``'s
+numbers plus each image's confusion matrix, boundary areas and, on request,
+its prediction). Optionally on a subset of the images, or on images
+corrupted by :class:`ImageCorruption` right after loading. Results can be
+cached in a folder and are then read back instead of recomputed.
+"""
+import copy
+import json
+import os
+import os.path as osp
+import tempfile
+from typing import Optional, Sequence
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+SPLITS = ('val', 'test')
+
+
+def evaluation_config(config: str,
+                      checkpoint: str,
+                      work_dir: str,
+                      split: str = 'test',
+                      corruption: Optional[dict] = None,
+                      indices: Optional[Sequence[int]] = None,
+                      keep_predictions: bool = False) -> Config:
+    """The config's test run with the per-image metric.
+
+    Args:
+        config (str): A semantic segmentation config (mmseg scope).
+        checkpoint (str): Its trained weights.
+        work_dir (str): Where the Runner writes its logs.
+        split (str): ``'test'`` (the config's test dataloader) or ``'val'``.
+        corruption (dict, optional): ``ImageCorruption`` arguments
+            (``corruption``, ``severity``, ``seed``), applied right after
+            ``LoadImageFromFile``.
+        indices (Sequence[int], optional): Only these images of the split.
+        keep_predictions (bool): Keep each image's prediction.
+
+    Returns:
+        Config: Ready for ``Runner.from_cfg(cfg).test()``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got '{split}'")
+    cfg = Config.fromfile(config)
+    if cfg.get('default_scope', 'mmseg') != 'mmseg':
+        raise ValueError(f"'{config}' is a {cfg.default_scope} config; "
+                         'per-image evaluation takes semantic (mmseg) '
+                         'configs')
+    cfg.work_dir = work_dir
+    cfg.experiment_name = work_dir  # one logger / scope per evaluation
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    loader = copy.deepcopy(cfg[f'{split}_dataloader'])
+    evaluator = cfg[f'{split}_evaluator']
+    ignore_index = (evaluator[0] if isinstance(evaluator, list) else
+                    evaluator).get('ignore_index', 255)
+    if corruption is not None:
+        pipeline = loader.dataset.pipeline
+        loads = [
+            i for i, t in enumerate(pipeline)
+            if t['type'] == 'LoadImageFromFile'
+        ]
+        if not loads:
+            raise ValueError(f"'{config}': the {split} pipeline has no "
+                             'LoadImageFromFile to corrupt after')
+        pipeline.insert(loads[0] + 1,
+                        dict(type='ImageCorruption', **corruption))
+    if indices is not None:
+        loader.dataset.indices = list(indices)
+    cfg.test_dataloader = loader
+    cfg.test_evaluator = dict(
+        type='PerImageIoUMetric',
+        ignore_index=ignore_index,
+        keep_predictions=keep_predictions)
+    if cfg.get('visualizer'):  # a singleton per name: one per evaluation
+        cfg.visualizer.name = f'visualizer:{work_dir}'
+    if cfg.get('default_hooks'):
+        cfg.default_hooks.pop('visualization', None)
+    return cfg
+
+
+def evaluate_per_image(config: str,
+                       checkpoint: str,
+                       split: str = 'test',
+                       corruption: Optional[dict] = None,
+                       indices: Optional[Sequence[int]] = None,
+                       keep_predictions: bool = False,
+                       cache: Optional[str] = None) -> dict:
+    """Evaluate, or read the result back from ``cache`` (an ``.npz`` path).
+
+    Returns:
+        dict: ``metrics`` (the metric's dict: aAcc, mIoU, mAcc, mBIoU in
+        points), ``img_paths`` (N,), ``confusion`` (N, K, K) int64,
+        ``boundary`` (N, 2, K) int64 and, if kept, ``pred`` (a list of N
+        (H, W) uint8 arrays).
+    """
+    if cache and osp.isfile(cache):
+        return load_result(cache)
+    with tempfile.TemporaryDirectory() as work_dir:
+        cfg = evaluation_config(config, checkpoint, work_dir, split,
+                                corruption, indices, keep_predictions)
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+        records = runner.test_loop.evaluator.metrics[0].per_image
+    result = dict(
+        metrics={
+            k: float(v)
+            for k, v in metrics.items()
+        },
+        img_paths=[r['img_path'] for r in records],
+        confusion=np.stack([r['confusion'] for r in records]),
+        boundary=np.stack([r['boundary'] for r in records]))
+    if keep_predictions:
+        result['pred'] = [r['pred'] for r in records]
+    if cache:
+        save_result(result, cache)
+    return result
+
+
+def save_result(result: dict, path: str) -> None:
+    """Write atomically: a reader never sees half a file, and an
+    interrupted report recomputes only what was not written."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    arrays = dict(
+        metrics=np.array(json.dumps(result['metrics'])),
+        img_paths=np.array(result['img_paths']),
+        confusion=result['confusion'],
+        boundary=result['boundary'])
+    for i, pred in enumerate(result.get('pred', [])):
+        arrays[f'pred_{i}'] = pred
+    tmp = path + '.tmp.npz'
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def load_result(path: str) -> dict:
+    """What :func:`save_result` wrote."""
+    with np.load(path) as data:
+        result = dict(
+            metrics=json.loads(str(data['metrics'])),
+            img_paths=[str(p) for p in data['img_paths']],
+            confusion=data['confusion'],
+            boundary=data['boundary'])
+        preds = sorted((k for k in data.files if k.startswith('pred_')),
+                       key=lambda k: int(k[5:]))
+        if preds:
+            result['pred'] = [data[k] for k in preds]
+    return result

@@ -1,0 +1,53 @@
+"""Per-image evaluation of a trained model: tools/test.py's numbers, a
+subset, corrupted images, and a cache that gives back what it stored."""
+import glob
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from mmseg_depict.apis.per_image_evaluation import evaluate_per_image
+from mmseg_depict.evaluation.metrics import per_image_areas
+from mmseg_depict.evaluation.paired_bootstrap import miou_from_areas
+from .common import last_checkpoint, run_tool
+
+
+def test_clean_subset_corrupted_and_cached(trained, tmp_path):
+    config, work_dir = trained['ade20k']
+    checkpoint = last_checkpoint(work_dir)
+    proc = run_tool([
+        'tools/test.py', config, checkpoint, '--work-dir',
+        str(tmp_path / 'test')
+    ])
+    assert proc.returncode == 0
+    metrics_file, = glob.glob(osp.join(tmp_path, 'test', '*', '*.json'))
+    with open(metrics_file) as f:
+        stock = json.load(f)
+    cache = str(tmp_path / 'cache' / 'clean.npz')
+    clean = evaluate_per_image(
+        config, checkpoint, keep_predictions=True, cache=cache)
+    for key in ('aAcc', 'mIoU', 'mAcc'):
+        assert clean['metrics'][key] == stock[key]
+    n = len(clean['img_paths'])
+    assert clean['confusion'].shape[0] == n == len(clean['pred'])
+    assert 100 * miou_from_areas(*per_image_areas(
+        [dict(confusion=c) for c in clean['confusion']]).sum(0)) == \
+        pytest.approx(stock['mIoU'], abs=0.005)
+
+    again = evaluate_per_image('missing.py', 'missing.pth', cache=cache)
+    assert again['metrics'] == clean['metrics']
+    assert again['img_paths'] == clean['img_paths']
+    for a, b in zip(again['pred'], clean['pred']):
+        np.testing.assert_array_equal(a, b)
+
+    first = evaluate_per_image(config, checkpoint, indices=[1])
+    assert first['img_paths'] == clean['img_paths'][1:2]
+    np.testing.assert_array_equal(first['confusion'][0], clean['confusion'][1])
+    noisy = dict(corruption='gaussian_noise', severity=5, seed=0)
+    corrupted = evaluate_per_image(config, checkpoint, corruption=noisy)
+    assert corrupted['img_paths'] == clean['img_paths']
+    assert not np.array_equal(corrupted['confusion'], clean['confusion'])
+    repeated = evaluate_per_image(config, checkpoint, corruption=noisy)
+    np.testing.assert_array_equal(repeated['confusion'],
+                                  corrupted['confusion'])
