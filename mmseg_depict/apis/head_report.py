@@ -1,0 +1,380 @@
+"""Compare trained semantic heads on one split: accuracy over seeds, paired
+bootstrap intervals, robustness to image corruptions; a report folder
+(``report.md``, ``report.json``, ``figures/``) and a per-evaluation cache
+that lets an interrupted report resume.
+"""
+import hashlib
+import itertools
+import json
+import os
+import os.path as osp
+import re
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.config import Config
+
+from ..datasets.transforms.image_corruption import CORRUPTIONS
+from ..evaluation.boundary_iou import boundary_iou
+from ..evaluation.paired_bootstrap import miou_from_areas, paired_bootstrap
+from .inference import config_dataset_meta
+from .per_image_evaluation import evaluate_per_image
+
+
+@dataclass
+class TrainedHead:
+    """A head's config and its trained checkpoints (one per seed)."""
+    name: str
+    config: str
+    checkpoints: List[str]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r'[^A-Za-z0-9.-]+', '-', text).strip('-').lower()
+
+
+def _fingerprint(config: str, checkpoint: str) -> str:
+    """Changes when the config or the checkpoint file changes."""
+    parts = []
+    for path in (config, checkpoint):
+        stat = os.stat(path)
+        parts.append(f'{osp.abspath(path)}:{stat.st_size}:{stat.st_mtime}')
+    return hashlib.sha1('|'.join(parts).encode()).hexdigest()[:10]
+
+
+def image_areas(confusion: np.ndarray) -> np.ndarray:
+    """(N, K, K) confusion matrices -> (N, 2, K) intersection, union."""
+    intersect = np.diagonal(confusion, axis1=1, axis2=2)
+    union = confusion.sum(2) + confusion.sum(1) - intersect
+    return np.stack([intersect, union], 1).astype(np.int64)
+
+
+def split_metrics(confusion: np.ndarray, boundary: np.ndarray) -> dict:
+    """aAcc, mIoU, mAcc, mBIoU (points) and per-class IoU / BIoU of the
+    images given, from their summed areas (as ``IoUMetric``)."""
+    total = confusion.sum(0).astype(np.float64)
+    intersect, label = np.diag(total), total.sum(1)
+    union = label + total.sum(0) - intersect
+    with np.errstate(divide='ignore', invalid='ignore'):
+        iou, acc = intersect / union, intersect / label
+    bands = boundary_iou(boundary.sum(0))
+    return dict(
+        aAcc=100 * intersect.sum() / label.sum(),
+        mIoU=100 * float(miou_from_areas(intersect, union)),
+        mAcc=100 * float(np.nanmean(acc)),
+        mBIoU=100 * float(bands['mBIoU']),
+        IoU=(100 * iou).tolist(),
+        BIoU=(100 * bands['BIoU']).tolist())
+
+
+def spread_indices(total: int, count: Optional[int]) -> List[int]:
+    """``count`` image indices spread evenly over ``total`` (all if None or
+    more than there are)."""
+    if count is None or count >= total:
+        return list(range(total))
+    return sorted({int(i) for i in np.linspace(0, total - 1, count)})
+
+
+def _mean_std(values: Sequence[float]) -> dict:
+    values = np.asarray(values, np.float64)
+    return dict(
+        mean=float(values.mean()),
+        std=float(values.std(ddof=1)) if len(values) > 1 else None,
+        values=values.tolist())
+
+
+def build_report(heads: List[TrainedHead],
+                 out_dir: str,
+                 split: str = 'val',
+                 corruptions: Sequence[str] = tuple(CORRUPTIONS),
+                 severities: Sequence[int] = (1, 2, 3, 4, 5),
+                 robustness_images: Optional[int] = 20,
+                 bootstrap_resamples: int = 1000,
+                 seed: int = 0,
+                 progress: Callable[[str], None] = print) -> dict:
+    """Evaluate every checkpoint (clean, whole split) and every head's first
+    checkpoint on corrupted images (``robustness_images`` of the split),
+    then tabulate; results cached under ``out_dir/cache``.
+
+    Returns:
+        dict: Everything ``report.json`` holds.
+    """
+    if len({h.name for h in heads}) != len(heads):
+        raise ValueError('head names must differ: '
+                         f'{[h.name for h in heads]}')
+    for head in heads:
+        if not head.checkpoints:
+            raise ValueError(f"head '{head.name}' has no checkpoint")
+        for path in [head.config, *head.checkpoints]:
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f"head '{head.name}': '{path}' not found")
+    cache_dir = osp.join(out_dir, 'cache')
+    steps = sum(
+        len(h.checkpoints)
+        for h in heads) + len(heads) * len(corruptions) * len(severities)
+    done = 0
+
+    def evaluate(head, checkpoint, condition, **kwargs):
+        nonlocal done
+        done += 1
+        key = f'{_slug(head.name)}-{_fingerprint(head.config, checkpoint)}'
+        cache = osp.join(cache_dir, key, f'{condition}.npz')
+        state = 'cached' if osp.isfile(cache) else 'evaluating'
+        progress(f'[{done}/{steps}] {head.name} '
+                 f'{osp.basename(checkpoint)}: {condition} ({state})')
+        return evaluate_per_image(
+            head.config, checkpoint, split=split, cache=cache, **kwargs)
+
+    clean: Dict[str, List[dict]] = {}
+    for head in heads:
+        clean[head.name] = [
+            evaluate(head, ckpt, 'clean', keep_predictions=True)
+            for ckpt in head.checkpoints
+        ]
+    reference = clean[heads[0].name][0]
+    for name, runs in clean.items():
+        for run in runs:
+            if run['img_paths'] != reference['img_paths']:
+                raise ValueError(
+                    f"head '{name}' was evaluated on other images than "
+                    f"'{heads[0].name}': compare heads on one split")
+    subset = spread_indices(len(reference['img_paths']), robustness_images)
+    robust: Dict[str, Dict[str, Dict[int, dict]]] = {}
+    for head in heads:
+        robust[head.name] = {}
+        for corruption in corruptions:
+            robust[head.name][corruption] = {}
+            for severity in severities:
+                robust[head.name][corruption][severity] = evaluate(
+                    head,
+                    head.checkpoints[0],
+                    f'{corruption}-{severity}-{len(subset)}images',
+                    corruption=dict(
+                        corruption=corruption, severity=severity, seed=seed),
+                    indices=subset)
+
+    accuracy = {}
+    for head in heads:
+        per_seed = [
+            split_metrics(r['confusion'], r['boundary'])
+            for r in clean[head.name]
+        ]
+        accuracy[head.name] = {
+            key: _mean_std([m[key] for m in per_seed])
+            for key in ('mIoU', 'mAcc', 'aAcc', 'mBIoU')
+        }
+        accuracy[head.name]['IoU'] = np.mean([m['IoU'] for m in per_seed],
+                                             0).tolist()
+        accuracy[head.name]['BIoU'] = np.mean([m['BIoU'] for m in per_seed],
+                                              0).tolist()
+        accuracy[head.name]['checkpoints'] = head.checkpoints
+        accuracy[head.name]['confusion'] = np.sum(
+            [r['confusion'].sum(0) for r in clean[head.name]], 0).tolist()
+    pairs = []
+    for a, b in itertools.combinations(heads, 2):
+        areas = [
+            np.stack([image_areas(r['confusion']) for r in clean[h.name]])
+            for h in (a, b)
+        ]
+        pairs.append(
+            dict(
+                a=a.name,
+                b=b.name,
+                **paired_bootstrap(*areas, bootstrap_resamples, seed)))
+    robustness = {}
+    for head in heads:
+        first = clean[head.name][0]
+        clean_subset = split_metrics(first['confusion'][subset],
+                                     first['boundary'][subset])['mIoU']
+        table = {
+            corruption: {
+                str(s): split_metrics(r['confusion'], r['boundary'])['mIoU']
+                for s, r in by_severity.items()
+            }
+            for corruption, by_severity in robust[head.name].items()
+        }
+        values = [v for row in table.values() for v in row.values()]
+        mean = float(np.mean(values)) if values else None
+        robustness[head.name] = dict(
+            clean_subset=clean_subset,
+            mIoU=table,
+            mean=mean,
+            # Undefined for a model that scores nothing on clean images.
+            relative_drop=None if mean is None or not clean_subset > 0 else 1 -
+            mean / clean_subset)
+    report = dict(
+        split=split,
+        images=len(reference['img_paths']),
+        classes=_class_names(heads[0].config),
+        robustness_images=len(subset),
+        robustness_seed=seed,
+        bootstrap_resamples=bootstrap_resamples,
+        accuracy=accuracy,
+        pairs=pairs,
+        robustness=robustness)
+    os.makedirs(out_dir, exist_ok=True)
+    _write_json(report, osp.join(out_dir, 'report.json'))
+    figures = draw_figures(report, osp.join(out_dir, 'figures'))
+    _write_text(
+        render_markdown(report, figures), osp.join(out_dir, 'report.md'))
+    return report
+
+
+def _fmt(stat: dict) -> str:
+    """mean ± std (std only with several seeds)."""
+    if stat['std'] is None:
+        return f"{stat['mean']:.2f}"
+    return f"{stat['mean']:.2f} ± {stat['std']:.2f}"
+
+
+def render_markdown(report: dict, figures: Dict[str, str]) -> str:
+    """The report's tables (and figure links) as Markdown."""
+    acc, classes = report['accuracy'], report['classes']
+    lines = [
+        '# Head comparison', '',
+        f"Split: {report['split']} ({report['images']} images). mIoU, mAcc, "
+        'aAcc and boundary IoU (mBIoU: IoU within 2 % of the image diagonal '
+        'of each contour) in points, mean ± std over the seeds '
+        '(checkpoints) of each head.', '',
+        '| head | seeds | mIoU | mAcc | aAcc | mBIoU |',
+        '|---|---|---|---|---|---|'
+    ]
+    for name, row in acc.items():
+        lines.append(f"| {name} | {len(row['checkpoints'])} | "
+                     f"{_fmt(row['mIoU'])} | {_fmt(row['mAcc'])} | "
+                     f"{_fmt(row['aAcc'])} | {_fmt(row['mBIoU'])} |")
+    lines += [
+        '', '## Per-class IoU', '', '| head | ' + ' | '.join(classes) + ' |',
+        '|---|' + '---|' * len(classes)
+    ]
+    for name, row in acc.items():
+        lines.append(f'| {name} | ' + ' | '.join(f'{v:.1f}'
+                                                 for v in row['IoU']) + ' |')
+    level = 95
+    lines += [
+        '', '## Differences between heads', '',
+        f"mIoU(a) - mIoU(b) on the whole split and its {level} % interval "
+        f"from a paired bootstrap over images ({report['bootstrap_resamples']}"
+        ' resamples; a head with several seeds counts as the mean of its '
+        'seeds on each resample). *yes*: the interval excludes 0.', '',
+        '| a | b | a - b | interval | excludes 0 |', '|---|---|---|---|---|'
+    ]
+    for p in report['pairs']:
+        lines.append(f"| {p['a']} | {p['b']} | {p['diff']:+.2f} | "
+                     f"[{p['low']:+.2f}, {p['high']:+.2f}] | "
+                     f"{'yes' if p['excludes_zero'] else 'no'} |")
+    robust = report['robustness']
+    if any(r['mean'] is not None for r in robust.values()):
+        first = next(iter(robust.values()))['mIoU']
+        names = list(first)
+        lines += [
+            '', '## Image corruptions', '',
+            f"mIoU on {report['robustness_images']} images of the split "
+            '(spread evenly), first checkpoint of each head, mean over '
+            'severities 1-5 per corruption; *drop*: 1 - mean / clean on the '
+            'same images.', '',
+            '| head | clean | ' + ' | '.join(names) + ' | mean | drop |',
+            '|---|---|' + '---|' * len(names) + '---|---|'
+        ]
+        for name, r in robust.items():
+            cells = [
+                f'{np.mean(list(r["mIoU"][c].values())):.1f}' for c in names
+            ]
+            drop = '–' if r['relative_drop'] is None else \
+                f"{100 * r['relative_drop']:.1f} %"
+            lines.append(f"| {name} | {r['clean_subset']:.1f} | " +
+                         ' | '.join(cells) + f" | {r['mean']:.1f} | {drop} |")
+    if figures:
+        lines += ['', '## Figures', '']
+        lines += [f'![{title}]({path})' for title, path in figures.items()]
+    return '\n'.join(lines) + '\n'
+
+
+def draw_figures(report: dict, out_dir: str) -> Dict[str, str]:
+    """Per-class IoU bars, robustness curves and a confusion matrix per
+    head, as PNGs; returns title -> path relative to the report."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    os.makedirs(out_dir, exist_ok=True)
+    figures = {}
+    acc, classes = report['accuracy'], report['classes']
+    names = list(acc)
+
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(classes)), 3.5))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        ax.bar(
+            np.arange(len(classes)) + i * width,
+            np.nan_to_num(acc[name]['IoU']),
+            width,
+            label=name)
+    ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2)
+    ax.set_xticklabels(classes, rotation=45, ha='right')
+    ax.set_ylabel('IoU')
+    ax.legend(fontsize='small', ncol=2)
+    figures['Per-class IoU'] = _save(fig, out_dir, 'per_class_iou.png')
+
+    robust = report['robustness']
+    if any(r['mean'] is not None for r in robust.values()):
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for name, r in robust.items():
+            severities = sorted(
+                {int(s)
+                 for row in r['mIoU'].values()
+                 for s in row})
+            curve = [r['clean_subset']] + [
+                np.mean([row[str(s)] for row in r['mIoU'].values()])
+                for s in severities
+            ]
+            ax.plot([0] + severities, curve, marker='o', label=name)
+        ax.set_xlabel('severity (0: clean)')
+        ax.set_ylabel('mIoU, mean over corruptions')
+        ax.legend(fontsize='small')
+        figures['Robustness to image corruptions'] = _save(
+            fig, out_dir, 'corruptions.png')
+
+    for name in names:
+        confusion = np.asarray(acc[name]['confusion'], np.float64)
+        with np.errstate(invalid='ignore'):
+            rows = confusion / confusion.sum(1, keepdims=True)
+        fig, ax = plt.subplots(figsize=(4 + 0.3 * len(classes), ) * 2)
+        ax.imshow(np.nan_to_num(rows), cmap='viridis', vmin=0, vmax=1)
+        ax.set_xticks(range(len(classes)))
+        ax.set_xticklabels(classes, rotation=90)
+        ax.set_yticks(range(len(classes)))
+        ax.set_yticklabels(classes)
+        ax.set_xlabel('prediction')
+        ax.set_ylabel('label')
+        ax.set_title(f'{name}: confusion (rows sum to 1)')
+        figures[f'{name}: confusion matrix'] = _save(
+            fig, out_dir, f'confusion_{_slug(name)}.png')
+    return figures
+
+
+def _save(fig, out_dir: str, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(osp.join(out_dir, name), dpi=100)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return f'figures/{name}'
+
+
+def _write_text(text: str, path: str) -> None:
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _class_names(config: str) -> List[str]:
+    return list(config_dataset_meta(Config.fromfile(config))['classes'])
+
+
+def _write_json(data: dict, path: str) -> None:
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
