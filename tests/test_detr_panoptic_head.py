@@ -45,6 +45,17 @@ def test_attention_map_matches_formula():
     image, query = torch.tensor([1, 0, 1]), torch.tensor([4, 2, 0])
     picked = attn(q[image, query], memory, padding, image_index=image)
     torch.testing.assert_close(picked, out[image, query])
+    # mean_one: the same maps times heads x unpadded positions (8 x 12 for
+    # image 0, 8 x 9 for image 1), in both paths.
+    attn.mean_one = True
+    scaled = attn(q, memory, padding)
+    count = torch.tensor([96., 72.])[:, None, None, None, None]
+    torch.testing.assert_close(scaled, out * count)
+    torch.testing.assert_close(
+        attn(q[image, query], memory, padding, image_index=image),
+        scaled[image, query])
+    assert torch.allclose(
+        attn(q, memory).flatten(2).mean(-1), torch.ones(2, 5))
 
 
 def test_mask_head_layers_and_output_stride():
