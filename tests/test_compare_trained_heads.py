@@ -64,7 +64,12 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
     with open(osp.join(out, 'report.md')) as f:
         markdown = f.read()
     assert '| A | 2 |' in markdown and 'figures/per_class_iou.png' in markdown
-    for name in ('per_class_iou', 'corruptions', 'confusion_a', 'confusion_b'):
+    gallery = report['gallery']
+    assert sorted(g['index'] for g in gallery) == [0, 1]  # 2 images
+    assert 'heads disagree on' in gallery[0]['why']
+    assert set(gallery[0]['accuracy']) == {'A', 'B'}
+    for name in ('per_class_iou', 'corruptions', 'confusion_a', 'confusion_b',
+                 'gallery_01', 'gallery_02'):
         with open(osp.join(out, 'figures', f'{name}.png'), 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 

@@ -204,22 +204,109 @@ def build_report(heads: List[TrainedHead],
             # Undefined for a model that scores nothing on clean images.
             relative_drop=None if mean is None or not clean_subset > 0 else 1 -
             mean / clean_subset)
+    meta = config_dataset_meta(Config.fromfile(heads[0].config))
+    first_runs = {name: runs[0] for name, runs in clean.items()}
     report = dict(
         split=split,
         images=len(reference['img_paths']),
-        classes=_class_names(heads[0].config),
+        classes=list(meta['classes']),
         robustness_images=len(subset),
         robustness_seed=seed,
         bootstrap_resamples=bootstrap_resamples,
         accuracy=accuracy,
         pairs=pairs,
-        robustness=robustness)
+        robustness=robustness,
+        gallery=select_gallery(first_runs))
     os.makedirs(out_dir, exist_ok=True)
     _write_json(report, osp.join(out_dir, 'report.json'))
     figures = draw_figures(report, osp.join(out_dir, 'figures'))
+    figures.update(
+        draw_gallery(report['gallery'], first_runs, meta['palette'],
+                     osp.join(out_dir, 'figures')))
     _write_text(
         render_markdown(report, figures), osp.join(out_dir, 'report.md'))
     return report
+
+
+def select_gallery(runs: Dict[str, dict], count: int = 3) -> List[dict]:
+    """The ``count`` images where the heads' predictions differ most (mean
+    over pairs of heads of the share of scored pixels predicted
+    differently), then each head's worst image (lowest pixel accuracy);
+    each once, with why it was chosen."""
+    names = list(runs)
+    first = runs[names[0]]
+    scores = []
+    for i, label in enumerate(first['label']):
+        scored = label != 255
+        total = max(int(scored.sum()), 1)
+        preds = [runs[n]['pred'][i] for n in names]
+        pairs = list(itertools.combinations(preds, 2))
+        disagree = np.mean([((a != b) & scored).sum() / total
+                            for a, b in pairs]) if pairs else 0.0
+        accuracy = {
+            n: float(((p == label) & scored).sum() / total)
+            for n, p in zip(names, preds)
+        }
+        scores.append((float(disagree), accuracy))
+    chosen, order = [], np.argsort([-d for d, _ in scores], kind='stable')
+    for i in order[:count if len(names) > 1 else 0]:
+        chosen.append(
+            dict(
+                index=int(i),
+                why=f'heads disagree on '
+                f'{100 * scores[i][0]:.0f} % of the pixels'))
+    for name in names:
+        i = int(np.argmin([acc[name] for _, acc in scores]))
+        if all(c['index'] != i for c in chosen):
+            chosen.append(
+                dict(
+                    index=i,
+                    why=f"{name}'s worst: "
+                    f"{100 * scores[i][1][name]:.0f} % of the pixels right"))
+    for c in chosen:
+        c['img_path'] = first['img_paths'][c['index']]
+        c['accuracy'] = scores[c['index']][1]
+    return chosen
+
+
+def draw_gallery(gallery: List[dict], runs: Dict[str, dict],
+                 palette: Sequence[Sequence[int]],
+                 out_dir: str) -> Dict[str, str]:
+    """One PNG per chosen image: the photograph, its label, and each head's
+    prediction with its wrong pixels in magenta (ignored pixels black)."""
+    import cv2
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    os.makedirs(out_dir, exist_ok=True)
+    colours = np.zeros((256, 3), np.uint8)
+    colours[:len(palette)] = np.asarray(palette, np.uint8)
+    names = list(runs)
+    figures = {}
+    for n, item in enumerate(gallery, 1):
+        i = item['index']
+        label = runs[names[0]]['label'][i]
+        image = cv2.imread(item['img_path'], cv2.IMREAD_COLOR)
+        panels = [('image', None if image is None else image[..., ::-1]),
+                  ('label', colours[label])]
+        for name in names:
+            pred = runs[name]['pred'][i]
+            painted = colours[pred].copy()
+            painted[(pred != label) & (label != 255)] = (255, 0, 255)
+            acc = 100 * item['accuracy'][name]
+            panels.append((f'{name} ({acc:.0f} %)', painted))
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=(2.6 * len(panels), 2.4))
+        for ax, (title, picture) in zip(np.atleast_1d(axes), panels):
+            if picture is not None:
+                ax.imshow(picture)
+            ax.set_title(title, fontsize=8)
+            ax.axis('off')
+        fig.suptitle(
+            f"{osp.basename(item['img_path'])}: {item['why']}", fontsize=9)
+        figures[f"{osp.basename(item['img_path'])}: {item['why']}"] = _save(
+            fig, out_dir, f'gallery_{n:02d}.png')
+    return figures
 
 
 def _fmt(stat: dict) -> str:
@@ -287,7 +374,12 @@ def render_markdown(report: dict, figures: Dict[str, str]) -> str:
             lines.append(f"| {name} | {r['clean_subset']:.1f} | " +
                          ' | '.join(cells) + f" | {r['mean']:.1f} | {drop} |")
     if figures:
-        lines += ['', '## Figures', '']
+        lines += [
+            '', '## Figures', '',
+            "Gallery: photograph, label and each head's prediction (first "
+            'checkpoint) with its wrong pixels in magenta; the share of '
+            'pixels right in brackets.', ''
+        ]
         lines += [f'![{title}]({path})' for title, path in figures.items()]
     return '\n'.join(lines) + '\n'
 
@@ -367,10 +459,6 @@ def _write_text(text: str, path: str) -> None:
     with open(tmp, 'w') as f:
         f.write(text)
     os.replace(tmp, path)
-
-
-def _class_names(config: str) -> List[str]:
-    return list(config_dataset_meta(Config.fromfile(config))['classes'])
 
 
 def _write_json(data: dict, path: str) -> None:

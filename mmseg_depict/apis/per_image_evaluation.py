@@ -95,8 +95,8 @@ def evaluate_per_image(config: str,
     Returns:
         dict: ``metrics`` (the metric's dict: aAcc, mIoU, mAcc, mBIoU in
         points), ``img_paths`` (N,), ``confusion`` (N, K, K) int64,
-        ``boundary`` (N, 2, K) int64 and, if kept, ``pred`` (a list of N
-        (H, W) uint8 arrays).
+        ``boundary`` (N, 2, K) int64 and, if kept, ``pred`` and ``label``
+        (lists of N (H, W) uint8 arrays).
     """
     if cache and osp.isfile(cache):
         return load_result(cache)
@@ -116,6 +116,7 @@ def evaluate_per_image(config: str,
         boundary=np.stack([r['boundary'] for r in records]))
     if keep_predictions:
         result['pred'] = [r['pred'] for r in records]
+        result['label'] = [r['label'] for r in records]
     if cache:
         save_result(result, cache)
     return result
@@ -132,6 +133,7 @@ def save_result(result: dict, path: str) -> None:
         boundary=result['boundary'])
     for i, pred in enumerate(result.get('pred', [])):
         arrays[f'pred_{i}'] = pred
+        arrays[f'label_{i}'] = result['label'][i]
     tmp = path + '.tmp.npz'
     np.savez_compressed(tmp, **arrays)
     os.replace(tmp, path)
@@ -145,8 +147,8 @@ def load_result(path: str) -> dict:
             img_paths=[str(p) for p in data['img_paths']],
             confusion=data['confusion'],
             boundary=data['boundary'])
-        preds = sorted((k for k in data.files if k.startswith('pred_')),
-                       key=lambda k: int(k[5:]))
-        if preds:
-            result['pred'] = [data[k] for k in preds]
+        count = sum(k.startswith('pred_') for k in data.files)
+        if count:
+            result['pred'] = [data[f'pred_{i}'] for i in range(count)]
+            result['label'] = [data[f'label_{i}'] for i in range(count)]
     return result

@@ -18,14 +18,15 @@ class PerImageIoUMetric(IoUMetric):
     in dataset order: its path, its (K, K) confusion matrix (rows: label,
     columns: prediction; ignored pixels left out), the (2, K) intersection
     and union of the boundary IoU bands (:mod:`..boundary_iou`) and, with
-    ``keep_predictions``, the (H, W) uint8 prediction. Comparing models
+    ``keep_predictions``, the (H, W) uint8 prediction and label (at most
+    255 classes; the ignore index as it is). Comparing models
     image by image (paired bootstrap, where heads disagree) needs these.
 
     Args:
         boundary_ratio (float): Band width of the boundary IoU as a fraction
             of the image diagonal. Default: 0.02 (the paper's).
-        keep_predictions (bool): Keep each image's prediction. Default:
-            False.
+        keep_predictions (bool): Keep each image's prediction and label.
+            Default: False.
         **kwargs: ``IoUMetric`` arguments (``iou_metrics``,
             ``ignore_index``, ...).
     """
@@ -43,6 +44,9 @@ class PerImageIoUMetric(IoUMetric):
         """Record every image's confusion matrix and boundary areas; the
         parent's areas follow from the confusion matrix."""
         num_classes = len(self.dataset_meta['classes'])
+        if self.keep_predictions and num_classes > 255:
+            raise ValueError(f'keep_predictions stores uint8 maps: '
+                             f'{num_classes} classes do not fit')
         for sample in data_samples:
             pred = sample['pred_sem_seg']['data'].squeeze().cpu()
             label = sample['gt_sem_seg']['data'].squeeze().to(pred)
@@ -60,6 +64,7 @@ class PerImageIoUMetric(IoUMetric):
                 boundary=bands)
             if self.keep_predictions:
                 record['pred'] = pred_np.astype(np.uint8)
+                record['label'] = label.numpy().astype(np.uint8)
             self.results.append(record)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
