@@ -1,6 +1,7 @@
 """FLOP counting (mmengine's analyzer + fused attention) against a hand
 count, and the get_flops tool on a config."""
 import importlib.util
+import json
 import os.path as osp
 import re
 
@@ -55,3 +56,29 @@ def test_get_flops_reports_depict_decoder_as_in_the_paper():
     # DEPICT paper: ViT-S decoder ~6.7 GFLOPs at 512x512.
     assert gflops == pytest.approx(6.7, abs=0.1)
     assert re.search(r'\| model \| 2[12]\.\d+ \|', proc.stdout)
+
+
+def test_compare_heads_measures_the_configs_given(tmp_path):
+    """compare_heads.py --configs: one row per config, its parameter count
+    that of the model the config builds, times measured."""
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    configs = [
+        f'configs/camvid/{head}_efficientnet-lite0_1xb8-1k_camvid-256x256.py'
+        for head in ('fcn', 'depict-sa')
+    ]
+    out = str(tmp_path / 'rows.json')
+    proc = run_tool([
+        'tools/analysis_tools/compare_heads.py', '--configs', *configs,
+        '--shape', '64', '96', '--repeats', '1', '--warmup', '0', '--out', out
+    ])
+    assert '| fcn | EfficientNetLite |' in proc.stdout
+    with open(out) as f:
+        rows = json.load(f)['rows']
+    assert [r['head'] for r in rows] == ['fcn', 'depict-sa']
+    for row, config in zip(rows, configs):
+        model = MODELS.build(Config.fromfile(osp.join(ROOT, config)).model)
+        total = sum(p.numel() for p in model.parameters()) / 1e6
+        assert row['params_m'] == pytest.approx(total, rel=1e-9)
+        assert row['latency_ms'] > 0 and row['train_step_ms'] > 0
+        assert 0 < row['head_gflops'] < row['gflops']

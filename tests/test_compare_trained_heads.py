@@ -40,7 +40,8 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
     args = [
         TOOL, '--head', 'A', config, *seeds, '--head', 'B', config, other,
         '--out', out, '--corruptions', 'gaussian_noise', '--severities', '1',
-        '5', '--robustness-images', '1', '--bootstrap', '200'
+        '5', '--robustness-images', '1', '--bootstrap', '200', '--cost-shape',
+        '32', '48'
     ]
     proc = run_tool(args)
     assert '[7/7] B other.pth: gaussian_noise-5-1images (evaluating)' in \

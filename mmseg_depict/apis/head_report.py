@@ -19,6 +19,7 @@ from ..datasets.transforms.image_corruption import CORRUPTIONS
 from ..evaluation.boundary_iou import boundary_iou
 from ..evaluation.paired_bootstrap import miou_from_areas, paired_bootstrap
 from .inference import config_dataset_meta
+from .model_cost import measure_model_cost
 from .per_image_evaluation import evaluate_per_image
 
 
@@ -34,10 +35,10 @@ def _slug(text: str) -> str:
     return re.sub(r'[^A-Za-z0-9.-]+', '-', text).strip('-').lower()
 
 
-def _fingerprint(config: str, checkpoint: str) -> str:
-    """Changes when the config or the checkpoint file changes."""
+def _fingerprint(*paths: str) -> str:
+    """Changes when one of the files (a config, a checkpoint) changes."""
     parts = []
-    for path in (config, checkpoint):
+    for path in paths:
         stat = os.stat(path)
         parts.append(f'{osp.abspath(path)}:{stat.st_size}:{stat.st_mtime}')
     return hashlib.sha1('|'.join(parts).encode()).hexdigest()[:10]
@@ -92,10 +93,14 @@ def build_report(heads: List[TrainedHead],
                  robustness_images: Optional[int] = 20,
                  bootstrap_resamples: int = 1000,
                  seed: int = 0,
+                 cost_shape: Optional[Sequence[int]] = None,
+                 cost_repeats: int = 5,
                  progress: Callable[[str], None] = print) -> dict:
     """Evaluate every checkpoint (clean, whole split) and every head's first
     checkpoint on corrupted images (``robustness_images`` of the split),
-    then tabulate; results cached under ``out_dir/cache``.
+    then tabulate; results cached under ``out_dir/cache``. With
+    ``cost_shape`` (H, W), each head's model cost at that input size too
+    (:func:`measure_model_cost`, median of ``cost_repeats``).
 
     Returns:
         dict: Everything ``report.json`` holds.
@@ -204,6 +209,20 @@ def build_report(heads: List[TrainedHead],
             # Undefined for a model that scores nothing on clean images.
             relative_drop=None if mean is None or not clean_subset > 0 else 1 -
             mean / clean_subset)
+    cost = {}
+    for head in heads if cost_shape else []:
+        h, w = cost_shape
+        key = f'{_slug(head.name)}-{_fingerprint(head.config)}'
+        path = osp.join(cache_dir, key, f'cost-{h}x{w}.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                cost[head.name] = json.load(f)
+            continue
+        progress(f'{head.name}: cost at {h}x{w} ({cost_repeats} repeats)')
+        cost[head.name] = measure_model_cost(
+            head.config, (h, w), repeats=cost_repeats)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        _write_json(cost[head.name], path)
     meta = config_dataset_meta(Config.fromfile(heads[0].config))
     first_runs = {name: runs[0] for name, runs in clean.items()}
     report = dict(
@@ -216,6 +235,7 @@ def build_report(heads: List[TrainedHead],
         accuracy=accuracy,
         pairs=pairs,
         robustness=robustness,
+        cost=dict(shape=list(cost_shape), heads=cost) if cost else None,
         gallery=select_gallery(first_runs))
     os.makedirs(out_dir, exist_ok=True)
     _write_json(report, osp.join(out_dir, 'report.json'))
@@ -373,6 +393,22 @@ def render_markdown(report: dict, figures: Dict[str, str]) -> str:
                 f"{100 * r['relative_drop']:.1f} %"
             lines.append(f"| {name} | {r['clean_subset']:.1f} | " +
                          ' | '.join(cells) + f" | {r['mean']:.1f} | {drop} |")
+    if report.get('cost'):
+        h, w = report['cost']['shape']
+        lines += [
+            '', '## Cost', '',
+            f'At a {h}x{w} input, measured in this run on this machine: '
+            'parameters and FLOPs (whole model; decode head in brackets), '
+            'inference latency (batch 1, median) and a training step (batch '
+            '1, forward + backward).', '',
+            '| head | params M | GFLOPs | latency ms | train step ms |',
+            '|---|---|---|---|---|'
+        ]
+        for name, c in report['cost']['heads'].items():
+            lines.append(f"| {name} | {c['params_m']:.2f} "
+                         f"({c['head_params_m']:.2f}) | {c['gflops']:.1f} "
+                         f"({c['head_gflops']:.2f}) | {c['latency_ms']:.0f} "
+                         f"| {c['train_step_ms']:.0f} |")
     if figures:
         lines += [
             '', '## Figures', '',
@@ -408,6 +444,24 @@ def draw_figures(report: dict, out_dir: str) -> Dict[str, str]:
     ax.set_ylabel('IoU')
     ax.legend(fontsize='small', ncol=2)
     figures['Per-class IoU'] = _save(fig, out_dir, 'per_class_iou.png')
+
+    if report.get('cost'):
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+        for ax, key, label in ((axes[0], 'latency_ms', 'latency (ms)'),
+                               (axes[1], 'gflops', 'GFLOPs')):
+            for name in names:
+                miou = acc[name]['mIoU']
+                ax.errorbar(
+                    report['cost']['heads'][name][key],
+                    miou['mean'],
+                    yerr=miou['std'] or 0,
+                    fmt='o',
+                    capsize=3,
+                    label=name)
+            ax.set_xlabel(label)
+            ax.set_ylabel('mIoU (± std over seeds)')
+        axes[0].legend(fontsize='small')
+        figures['Accuracy against cost'] = _save(fig, out_dir, 'pareto.png')
 
     robust = report['robustness']
     if any(r['mean'] is not None for r in robust.values()):

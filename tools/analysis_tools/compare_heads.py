@@ -27,10 +27,7 @@ import torch
 from mmengine.config import Config
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.models import fuse_multihead_attention
-from mmseg_depict.utils.benchmark import median_ms, random_samples
-from mmseg_depict.utils.model_analysis import (build_model, count_params,
-                                               model_and_head_macs)
+from mmseg_depict.apis.model_cost import measure_model_cost
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_CONFIGS = osp.join(
@@ -64,64 +61,13 @@ MODELS = {
 
 
 def measure(name, backbone, config, args, device):
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    if 'img_size' in cfg.model.backbone:  # ViT position grid
-        cfg.model.backbone.img_size = tuple(args.shape)
-    model, scope = build_model(cfg)
-    fuse_multihead_attention(model.backbone)
-    model_macs, head_macs, head = model_and_head_macs(model, scope,
-                                                      tuple(args.shape))
-    model.to(device)
-    num_classes = cfg.model.decode_head.num_classes
-    img = torch.randn(1, 3, *args.shape, device=device)
-    metas = [
-        s.metainfo for s in random_samples(1, tuple(args.shape), num_classes)
-    ]
-    batch = torch.randn(args.train_batch, 3, *args.shape, device=device)
-    samples = [
-        s.to(device) for s in random_samples(args.train_batch, tuple(
-            args.shape), num_classes)
-    ]
-    cuda = device.type == 'cuda'
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
-    # --amp: float16 autocast as mmengine's AmpOptimWrapper runs the step
-    # (loss scaling does not change the time).
-    autocast = torch.autocast(
-        device.type, dtype=torch.float16, enabled=args.amp)
-
-    def infer():
-        model.eval()
-        with torch.no_grad(), autocast:
-            model.encode_decode(img, metas)
-        sync()
-
-    def train_step():
-        model.train()
-        model.zero_grad(set_to_none=True)
-        with autocast:
-            losses = model.loss(batch, samples)
-        sum(v for k, v in losses.items() if 'loss' in k).backward()
-        sync()
-
-    ms = median_ms(
-        dict(infer=infer, train=train_step), args.warmup, args.repeats)
-    peak_mib = None
-    if cuda:  # weights, gradients and everything the step allocates
-        torch.cuda.reset_peak_memory_stats(device)
-        train_step()
-        peak_mib = torch.cuda.max_memory_allocated(device) / 2**20
-    model.cpu()
     return dict(
         head=name,
         backbone=backbone,
         config=config,
-        params_m=count_params(model),
-        head_params_m=count_params(head),
-        gflops=2 * model_macs / 1e9,
-        head_gflops=2 * head_macs / 1e9,
-        latency_ms=ms['infer'],
-        train_step_ms=ms['train'],
-        train_peak_mib=peak_mib)
+        **measure_model_cost(
+            osp.join(ROOT, config), tuple(args.shape), args.repeats,
+            args.warmup, args.train_batch, device, args.amp))
 
 
 def main(argv=None):

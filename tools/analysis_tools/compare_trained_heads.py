@@ -8,7 +8,8 @@ image corruptions; writes REPORT_DIR/report.md, report.json and figures/.
         --head Segmenter configs/camvid/segmenter_....py seed0.pth \\
         --out work_dirs/head_report [--split val] \\
         [--corruptions gaussian_noise ... | none] [--severities 1 2 3 4 5] \\
-        [--robustness-images 20] [--bootstrap 1000] [--seed 0]
+        [--robustness-images 20] [--bootstrap 1000] [--seed 0] \\
+        [--cost-shape 540 720]
 
 Every checkpoint is evaluated on the whole split as tools/test.py evaluates
 it (the config's test pipeline); corruptions use each head's first
@@ -52,6 +53,13 @@ def parse_args(argv=None):
     parser.add_argument(
         '--bootstrap', type=int, default=1000, help='bootstrap resamples')
     parser.add_argument(
+        '--cost-shape',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help='also measure each head\'s params, FLOPs, latency and '
+        'training step at this input size (e.g. the test scale)')
+    parser.add_argument(
         '--seed',
         type=int,
         default=0,
@@ -86,6 +94,7 @@ def main(argv=None):
             robustness_images=args.robustness_images or None,
             bootstrap_resamples=args.bootstrap,
             seed=args.seed,
+            cost_shape=args.cost_shape,
             progress=lambda line: print(line, flush=True))
     except (FileNotFoundError, ValueError) as error:
         sys.exit(f'error: {error}')
