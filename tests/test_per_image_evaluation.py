@@ -32,8 +32,7 @@ def test_clean_subset_corrupted_and_cached(trained, tmp_path):
     n = len(clean['img_paths'])
     assert clean['confusion'].shape[0] == n == len(clean['pred'])
     assert 100 * miou_from_areas(*per_image_areas(
-        [dict(confusion=c) for c in clean['confusion']]).sum(0)) == \
-        pytest.approx(stock['mIoU'], abs=0.005)
+        clean['confusion']).sum(0)) == pytest.approx(stock['mIoU'], abs=0.005)
 
     again = evaluate_per_image('missing.py', 'missing.pth', cache=cache)
     assert again['metrics'] == clean['metrics']

@@ -30,7 +30,7 @@ def test_same_numbers_as_iou_metric_on_a_test_run(trained, tmp_path):
     assert [r['img_path'] for r in records] == [
         dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
     ]
-    areas = per_image_areas(records).sum(0)
+    areas = per_image_areas([r['confusion'] for r in records]).sum(0)
     assert 100 * miou_from_areas(*areas) == pytest.approx(
         metrics['mIoU'], abs=0.005)
     num_classes = len(dataset.metainfo['classes'])

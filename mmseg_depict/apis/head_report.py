@@ -17,6 +17,7 @@ from mmengine.config import Config
 
 from ..datasets.transforms.image_corruption import CORRUPTIONS
 from ..evaluation.boundary_iou import boundary_iou
+from ..evaluation.metrics import per_image_areas
 from ..evaluation.paired_bootstrap import miou_from_areas, paired_bootstrap
 from .inference import config_dataset_meta
 from .model_cost import measure_model_cost
@@ -42,13 +43,6 @@ def _fingerprint(*paths: str) -> str:
         stat = os.stat(path)
         parts.append(f'{osp.abspath(path)}:{stat.st_size}:{stat.st_mtime}')
     return hashlib.sha1('|'.join(parts).encode()).hexdigest()[:10]
-
-
-def image_areas(confusion: np.ndarray) -> np.ndarray:
-    """(N, K, K) confusion matrices -> (N, 2, K) intersection, union."""
-    intersect = np.diagonal(confusion, axis1=1, axis2=2)
-    union = confusion.sum(2) + confusion.sum(1) - intersect
-    return np.stack([intersect, union], 1).astype(np.int64)
 
 
 def split_metrics(confusion: np.ndarray, boundary: np.ndarray) -> dict:
@@ -160,71 +154,29 @@ def build_report(heads: List[TrainedHead],
                         corruption=corruption, severity=severity, seed=seed),
                     indices=subset)
 
-    accuracy = {}
-    for head in heads:
-        per_seed = [
-            split_metrics(r['confusion'], r['boundary'])
-            for r in clean[head.name]
-        ]
-        accuracy[head.name] = {
-            key: _mean_std([m[key] for m in per_seed])
-            for key in ('mIoU', 'mAcc', 'aAcc', 'mBIoU')
-        }
-        accuracy[head.name]['IoU'] = np.mean([m['IoU'] for m in per_seed],
-                                             0).tolist()
-        accuracy[head.name]['BIoU'] = np.mean([m['BIoU'] for m in per_seed],
-                                              0).tolist()
-        accuracy[head.name]['checkpoints'] = head.checkpoints
-        accuracy[head.name]['confusion'] = np.sum(
-            [r['confusion'].sum(0) for r in clean[head.name]], 0).tolist()
-    pairs = []
-    for a, b in itertools.combinations(heads, 2):
-        areas = [
-            np.stack([image_areas(r['confusion']) for r in clean[h.name]])
-            for h in (a, b)
-        ]
-        pairs.append(
-            dict(
-                a=a.name,
-                b=b.name,
-                **paired_bootstrap(*areas, bootstrap_resamples, seed)))
-    robustness = {}
-    for head in heads:
-        first = clean[head.name][0]
-        clean_subset = split_metrics(first['confusion'][subset],
-                                     first['boundary'][subset])['mIoU']
-        table = {
-            corruption: {
-                str(s): split_metrics(r['confusion'], r['boundary'])['mIoU']
-                for s, r in by_severity.items()
-            }
-            for corruption, by_severity in robust[head.name].items()
-        }
-        values = [v for row in table.values() for v in row.values()]
-        mean = float(np.mean(values)) if values else None
-        robustness[head.name] = dict(
-            clean_subset=clean_subset,
-            mIoU=table,
-            mean=mean,
-            # Undefined for a model that scores nothing on clean images.
-            relative_drop=None if mean is None or not clean_subset > 0 else 1 -
-            mean / clean_subset)
-    cost = {}
-    for head in heads if cost_shape else []:
-        h, w = cost_shape
-        key = f'{_slug(head.name)}-{_fingerprint(head.config)}'
-        path = osp.join(cache_dir, key, f'cost-{h}x{w}.json')
-        if osp.isfile(path):
-            with open(path) as f:
-                cost[head.name] = json.load(f)
-            continue
-        progress(f'{head.name}: cost at {h}x{w} ({cost_repeats} repeats)')
-        cost[head.name] = measure_model_cost(
-            head.config, (h, w), repeats=cost_repeats)
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        _write_json(cost[head.name], path)
+    accuracy = accuracy_over_seeds(clean)
+    pairs = [
+        dict(
+            a=a,
+            b=b,
+            **paired_bootstrap(
+                *(np.stack([per_image_areas(r['confusion']) for r in clean[h]])
+                  for h in (a, b)), bootstrap_resamples, seed))
+        for a, b in itertools.combinations(clean, 2)
+    ]
+    robustness = {
+        name: corruption_table(clean[name][0], robust[name], subset)
+        for name in robust
+    }
+    cost = {
+        head.name:
+        _cached_cost(head, cost_shape, cost_repeats, cache_dir, progress)
+        for head in (heads if cost_shape else [])
+    }
     meta = config_dataset_meta(Config.fromfile(heads[0].config))
     first_runs = {name: runs[0] for name, runs in clean.items()}
+    for head in heads:
+        accuracy[head.name]['checkpoints'] = head.checkpoints
     report = dict(
         split=split,
         images=len(reference['img_paths']),
@@ -246,6 +198,62 @@ def build_report(heads: List[TrainedHead],
     _write_text(
         render_markdown(report, figures), osp.join(out_dir, 'report.md'))
     return report
+
+
+def accuracy_over_seeds(clean: Dict[str, List[dict]]) -> dict:
+    """Per head: mIoU, mAcc, aAcc, mBIoU as mean / std / values over its
+    checkpoints, per-class IoU and BIoU (means), the summed confusion."""
+    accuracy = {}
+    for name, runs in clean.items():
+        per_seed = [split_metrics(r['confusion'], r['boundary']) for r in runs]
+        row = {
+            key: _mean_std([m[key] for m in per_seed])
+            for key in ('mIoU', 'mAcc', 'aAcc', 'mBIoU')
+        }
+        row['IoU'] = np.mean([m['IoU'] for m in per_seed], 0).tolist()
+        row['BIoU'] = np.mean([m['BIoU'] for m in per_seed], 0).tolist()
+        row['confusion'] = np.sum([r['confusion'].sum(0) for r in runs],
+                                  0).tolist()
+        accuracy[name] = row
+    return accuracy
+
+
+def corruption_table(clean: dict, corrupted: Dict[str, Dict[int, dict]],
+                     subset: List[int]) -> dict:
+    """mIoU per corruption and severity, their mean, the clean mIoU of the
+    same images and the relative drop (None where clean scores 0)."""
+    clean_subset = split_metrics(clean['confusion'][subset],
+                                 clean['boundary'][subset])['mIoU']
+    table = {
+        corruption: {
+            str(s): split_metrics(r['confusion'], r['boundary'])['mIoU']
+            for s, r in by_severity.items()
+        }
+        for corruption, by_severity in corrupted.items()
+    }
+    values = [v for row in table.values() for v in row.values()]
+    mean = float(np.mean(values)) if values else None
+    drop = None
+    if mean is not None and clean_subset > 0:
+        drop = 1 - mean / clean_subset
+    return dict(
+        clean_subset=clean_subset, mIoU=table, mean=mean, relative_drop=drop)
+
+
+def _cached_cost(head: TrainedHead, shape: Sequence[int], repeats: int,
+                 cache_dir: str, progress: Callable[[str], None]) -> dict:
+    h, w = shape
+    path = osp.join(cache_dir,
+                    f'{_slug(head.name)}-{_fingerprint(head.config)}',
+                    f'cost-{h}x{w}.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            return json.load(f)
+    progress(f'{head.name}: cost at {h}x{w} ({repeats} repeats)')
+    cost = measure_model_cost(head.config, (h, w), repeats=repeats)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    _write_json(cost, path)
+    return cost
 
 
 def select_gallery(runs: Dict[str, dict], count: int = 3) -> List[dict]:

@@ -85,10 +85,11 @@ class PerImageIoUMetric(IoUMetric):
         return metrics
 
 
-def per_image_areas(records: List[dict]) -> np.ndarray:
-    """(N, 2, K) intersections and unions of :attr:`PerImageIoUMetric.
-    per_image` records (the input of the paired bootstrap)."""
-    confusion = np.stack([r['confusion'] for r in records]).astype(np.int64)
+def per_image_areas(confusion: np.ndarray) -> np.ndarray:
+    """(N, K, K) per-image confusion matrices (:attr:`PerImageIoUMetric.
+    per_image`) -> (N, 2, K) intersections and unions (the input of the
+    paired bootstrap)."""
+    confusion = np.asarray(confusion, np.int64)
     intersect = np.diagonal(confusion, axis1=1, axis2=2)
     union = confusion.sum(2) + confusion.sum(1) - intersect
     return np.stack([intersect, union], 1)
