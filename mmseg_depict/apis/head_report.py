@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
+import torch
 from mmengine.config import Config
+from mmseg.evaluation import IoUMetric
 
 from ..datasets.transforms.image_corruption import CORRUPTIONS
 from ..evaluation.boundary_iou import boundary_iou
 from ..evaluation.metrics import per_image_areas
-from ..evaluation.paired_bootstrap import miou_from_areas, paired_bootstrap
+from ..evaluation.paired_bootstrap import paired_bootstrap
 from .inference import config_dataset_meta
 from .model_cost import measure_model_cost
 from .per_image_evaluation import evaluate_per_image
@@ -47,16 +49,18 @@ def _fingerprint(*paths: str) -> str:
 
 def split_metrics(confusion: np.ndarray, boundary: np.ndarray) -> dict:
     """aAcc, mIoU, mAcc, mBIoU (points) and per-class IoU / BIoU of the
-    images given, from their summed areas (as ``IoUMetric``)."""
-    total = confusion.sum(0).astype(np.float64)
-    intersect, label = np.diag(total), total.sum(1)
-    union = label + total.sum(0) - intersect
-    with np.errstate(divide='ignore', invalid='ignore'):
-        iou, acc = intersect / union, intersect / label
+    images given, from their summed areas through mmseg's own
+    ``IoUMetric.total_area_to_metrics`` (float64)."""
+    total = torch.from_numpy(confusion.sum(0)).double()
+    intersect, label, pred = total.diag(), total.sum(1), total.sum(0)
+    metrics = IoUMetric.total_area_to_metrics(intersect,
+                                              label + pred - intersect, pred,
+                                              label, ['mIoU'])
+    iou, acc = metrics['IoU'], metrics['Acc']
     bands = boundary_iou(boundary.sum(0))
     return dict(
-        aAcc=100 * intersect.sum() / label.sum(),
-        mIoU=100 * float(miou_from_areas(intersect, union)),
+        aAcc=100 * float(metrics['aAcc']),
+        mIoU=100 * float(np.nanmean(iou)),
         mAcc=100 * float(np.nanmean(acc)),
         mBIoU=100 * float(bands['mBIoU']),
         IoU=(100 * iou).tolist(),
