@@ -10,7 +10,7 @@ import torch
 
 from mmseg_depict.models import DEPICTHead
 from mmseg_depict.utils import count_multiply_adds
-from .common import ROOT, run_tool
+from .common import ROOT, run_tool, small_config
 
 
 def load_tool(name):
@@ -82,3 +82,33 @@ def test_compare_heads_measures_the_configs_given(tmp_path):
         assert row['params_m'] == pytest.approx(total, rel=1e-9)
         assert row['latency_ms'] > 0 and row['train_step_ms'] > 0
         assert 0 < row['head_gflops'] < row['gflops']
+
+
+def test_overfit_probe_fits_two_images_and_shows_a_starved_branch(
+        synthetic_roots, tmp_path):
+    """The probe drives a CamVid config's loss down on two generated
+    photographs; with the gradients clipped to a norm far below AdamW's eps
+    (starved, as DETR-seg's mask branch was) the same run stays far above."""
+    config = small_config(
+        'camvid',
+        synthetic_roots['camvid'],
+        str(tmp_path),
+        config='camvid/depict-sa_efficientnet-lite0_1xb8-1k_camvid-256x256.py')
+    args = [
+        'tools/analysis_tools/overfit_probe.py', config, '--steps', '30',
+        '--interval', '10', '--cfg-options', 'optim_wrapper.optimizer.lr=0.01'
+    ]
+    learned = run_tool(args).stdout
+    assert 'step 10: loss=' in learned and 'decode.loss_ce=' in learned
+    pattern = r'loss ([\d.]+) at step 1 -> ([\d.]+) \(mean of the last 10'
+    first, last = map(float, re.search(pattern, learned).groups())
+    assert last < 0.5 * first
+    starved = run_tool(args + ['optim_wrapper.clip_grad.max_norm=1e-9'])
+    first_c, last_c = map(float, re.search(pattern, starved.stdout).groups())
+    assert first_c == first  # the same crops and initial weights
+    assert last < 0.5 * last_c
+    proc = run_tool(
+        ['tools/analysis_tools/overfit_probe.py', config, '--images', '99'],
+        check=False)
+    assert proc.returncode == 1
+    assert '--images 99: the training set has only 4' in proc.stderr

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from mmseg_depict.apis.head_report import select_gallery
 from mmseg_depict.apis.per_image_evaluation import evaluate_per_image
 from .common import last_checkpoint, run_tool
 
@@ -40,12 +41,13 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
     args = [
         TOOL, '--head', 'A', config, *seeds, '--head', 'B', config, other,
         '--out', out, '--corruptions', 'gaussian_noise', '--severities', '1',
-        '5', '--robustness-images', '1', '--bootstrap', '200', '--cost-shape',
-        '32', '48'
+        '5', '--robustness-images', '1', '--noise-sigmas', '0', '0.5',
+        '--noise-draws', '2', '--bootstrap', '200', '--cost-shape', '32', '48'
     ]
     proc = run_tool(args)
-    assert '[7/7] B other.pth: gaussian_noise-5-1images (evaluating)' in \
+    assert '[7/9] B other.pth: gaussian_noise-5-1images (evaluating)' in \
         proc.stdout
+    assert '[9/9] B other.pth: parameter-noise-1images-seed0-' in proc.stdout
     with open(osp.join(out, 'report.json')) as f:
         report = json.load(f)
     clean_a = evaluate_per_image(config, seeds[0])['metrics']
@@ -62,6 +64,9 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
     noisy = report['robustness']['A']['mIoU']['gaussian_noise']
     assert set(noisy) == {'1', '5'}
     assert report['robustness_images'] == 1
+    noise = report['parameter_noise']['A']
+    assert noise['sigmas'] == [0, 0.5] and len(noise['mIoU'][1]) == 2
+    assert noise['mIoU'][0] == [noise['clean']] * 2
     with open(osp.join(out, 'report.md')) as f:
         markdown = f.read()
     assert '| A | 2 |' in markdown and 'figures/per_class_iou.png' in markdown
@@ -69,14 +74,15 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
     assert sorted(g['index'] for g in gallery) == [0, 1]  # 2 images
     assert 'heads disagree on' in gallery[0]['why']
     assert set(gallery[0]['accuracy']) == {'A', 'B'}
-    for name in ('per_class_iou', 'corruptions', 'confusion_a', 'confusion_b',
-                 'gallery_01', 'gallery_02'):
+    assert '## Decoder-parameter noise' in markdown
+    for name in ('per_class_iou', 'corruptions', 'parameter_noise',
+                 'confusion_a', 'confusion_b', 'gallery_01', 'gallery_02'):
         with open(osp.join(out, 'figures', f'{name}.png'), 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
     again = run_tool(args)  # everything from the cache
     assert 'evaluating' not in again.stdout
-    assert again.stdout.count('(cached)') == 7
+    assert again.stdout.count('(cached)') == 9
     with open(osp.join(out, 'report.json')) as f:
         assert json.load(f) == report
 
@@ -101,4 +107,32 @@ def test_bad_arguments_are_named(two_heads, tmp_path):
     ],
                     check=False)
     assert "unknown ['fog']" in proc.stderr
+    proc = run_tool([
+        TOOL, '--head', 'A', config, seeds[0], '--out',
+        str(tmp_path), '--noise-sigmas', 'big'
+    ],
+                    check=False)
+    assert "--noise-sigmas: expected numbers or none, got ['big']" in \
+        proc.stderr
     assert not np.any([osp.exists(osp.join(tmp_path, 'report.json'))])
+
+
+def test_gallery_scores_only_pixels_the_split_scores():
+    """Disagreement and accuracy leave out the config's ignore index, here
+    11 (not mmseg's default 255)."""
+    label = np.array([[0, 1, 11, 11]], np.uint8)
+    runs = {
+        'A':
+        dict(
+            img_paths=['a.png'],
+            label=[label],
+            pred=[np.array([[0, 1, 2, 2]], np.uint8)]),
+        'B':
+        dict(
+            img_paths=['a.png'],
+            label=[label],
+            pred=[np.array([[0, 0, 3, 3]], np.uint8)]),
+    }
+    gallery = select_gallery(runs, ignore_index=11)
+    assert gallery[0]['why'] == 'heads disagree on 50 % of the pixels'
+    assert gallery[0]['accuracy'] == {'A': 1.0, 'B': 0.5}

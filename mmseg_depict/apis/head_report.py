@@ -21,9 +21,10 @@ from ..datasets.transforms.image_corruption import CORRUPTIONS
 from ..evaluation.boundary_iou import boundary_iou
 from ..evaluation.metrics import per_image_areas
 from ..evaluation.paired_bootstrap import paired_bootstrap
+from .decoder_parameter_noise import decoder_noise_curve
 from .inference import config_dataset_meta
 from .model_cost import measure_model_cost
-from .per_image_evaluation import evaluate_per_image
+from .per_image_evaluation import config_ignore_index, evaluate_per_image
 
 
 @dataclass
@@ -32,6 +33,11 @@ class TrainedHead:
     name: str
     config: str
     checkpoints: List[str]
+
+
+# σ of the DEPICT release's parameter-robustness figure, 1e-3 to 1e-1 (at
+# 1e-1 every decoder there has collapsed).
+NOISE_SIGMAS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 
 
 def _slug(text: str) -> str:
@@ -91,14 +97,18 @@ def build_report(heads: List[TrainedHead],
                  robustness_images: Optional[int] = 20,
                  bootstrap_resamples: int = 1000,
                  seed: int = 0,
+                 noise_sigmas: Sequence[float] = NOISE_SIGMAS,
+                 noise_draws: int = 3,
                  cost_shape: Optional[Sequence[int]] = None,
                  cost_repeats: int = 5,
                  progress: Callable[[str], None] = print) -> dict:
     """Evaluate every checkpoint (clean, whole split) and every head's first
-    checkpoint on corrupted images (``robustness_images`` of the split),
-    then tabulate; results cached under ``out_dir/cache``. With
-    ``cost_shape`` (H, W), each head's model cost at that input size too
-    (:func:`measure_model_cost`, median of ``cost_repeats``).
+    checkpoint on corrupted images and with noise on its decoder's
+    parameters (``noise_draws`` draws per σ of ``noise_sigmas``; both on
+    ``robustness_images`` of the split), then tabulate; results cached
+    under ``out_dir/cache``. With ``cost_shape`` (H, W), each head's model
+    cost at that input size too (:func:`measure_model_cost`, median of
+    ``cost_repeats``).
 
     Returns:
         dict: Everything ``report.json`` holds.
@@ -114,19 +124,23 @@ def build_report(heads: List[TrainedHead],
                 raise FileNotFoundError(
                     f"head '{head.name}': '{path}' not found")
     cache_dir = osp.join(out_dir, 'cache')
-    steps = sum(
-        len(h.checkpoints)
-        for h in heads) + len(heads) * len(corruptions) * len(severities)
+    steps = sum(len(h.checkpoints) for h in heads) + len(heads) * (
+        len(corruptions) * len(severities) + bool(noise_sigmas))
     done = 0
 
-    def evaluate(head, checkpoint, condition, **kwargs):
+    def cache_path(head, checkpoint, condition):
         nonlocal done
         done += 1
         key = f'{_slug(head.name)}-{_fingerprint(head.config, checkpoint)}'
-        cache = osp.join(cache_dir, key, f'{condition}.npz')
-        state = 'cached' if osp.isfile(cache) else 'evaluating'
+        path = osp.join(cache_dir, key, condition)
+        state = 'cached' if osp.isfile(path) else 'evaluating'
         progress(f'[{done}/{steps}] {head.name} '
-                 f'{osp.basename(checkpoint)}: {condition} ({state})')
+                 f'{osp.basename(checkpoint)}: '
+                 f'{osp.splitext(condition)[0]} ({state})')
+        return path
+
+    def evaluate(head, checkpoint, condition, **kwargs):
+        cache = cache_path(head, checkpoint, f'{condition}.npz')
         return evaluate_per_image(
             head.config, checkpoint, split=split, cache=cache, **kwargs)
 
@@ -158,6 +172,29 @@ def build_report(heads: List[TrainedHead],
                         corruption=corruption, severity=severity, seed=seed),
                     indices=subset)
 
+    noise: Dict[str, dict] = {}
+    for head in heads if noise_sigmas else []:
+        grid = hashlib.sha1(repr(
+            (list(noise_sigmas), noise_draws)).encode()).hexdigest()[:6]
+        path = cache_path(
+            head, head.checkpoints[0],
+            f'parameter-noise-{len(subset)}images-seed{seed}-{grid}.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                noise[head.name] = json.load(f)
+            continue
+        noise[head.name] = decoder_noise_curve(
+            head.config,
+            head.checkpoints[0],
+            noise_sigmas,
+            draws=noise_draws,
+            seed=seed,
+            split=split,
+            indices=subset,
+            progress=progress)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        _write_json(noise[head.name], path)
+
     accuracy = accuracy_over_seeds(clean)
     pairs = [
         dict(
@@ -177,7 +214,9 @@ def build_report(heads: List[TrainedHead],
         _cached_cost(head, cost_shape, cost_repeats, cache_dir, progress)
         for head in (heads if cost_shape else [])
     }
-    meta = config_dataset_meta(Config.fromfile(heads[0].config))
+    first_cfg = Config.fromfile(heads[0].config)
+    meta = config_dataset_meta(first_cfg)
+    ignore_index = config_ignore_index(first_cfg, split)
     first_runs = {name: runs[0] for name, runs in clean.items()}
     for head in heads:
         accuracy[head.name]['checkpoints'] = head.checkpoints
@@ -191,14 +230,16 @@ def build_report(heads: List[TrainedHead],
         accuracy=accuracy,
         pairs=pairs,
         robustness=robustness,
+        parameter_noise=noise or None,
         cost=dict(shape=list(cost_shape), heads=cost) if cost else None,
-        gallery=select_gallery(first_runs))
+        ignore_index=ignore_index,
+        gallery=select_gallery(first_runs, ignore_index))
     os.makedirs(out_dir, exist_ok=True)
     _write_json(report, osp.join(out_dir, 'report.json'))
     figures = draw_figures(report, osp.join(out_dir, 'figures'))
     figures.update(
         draw_gallery(report['gallery'], first_runs, meta['palette'],
-                     osp.join(out_dir, 'figures')))
+                     osp.join(out_dir, 'figures'), ignore_index))
     _write_text(
         render_markdown(report, figures), osp.join(out_dir, 'report.md'))
     return report
@@ -260,16 +301,18 @@ def _cached_cost(head: TrainedHead, shape: Sequence[int], repeats: int,
     return cost
 
 
-def select_gallery(runs: Dict[str, dict], count: int = 3) -> List[dict]:
+def select_gallery(runs: Dict[str, dict],
+                   ignore_index: int = 255,
+                   count: int = 3) -> List[dict]:
     """The ``count`` images where the heads' predictions differ most (mean
-    over pairs of heads of the share of scored pixels predicted
-    differently), then each head's worst image (lowest pixel accuracy);
-    each once, with why it was chosen."""
+    over pairs of heads of the share of scored pixels, those whose label is
+    not ``ignore_index``, predicted differently), then each head's worst
+    image (lowest pixel accuracy); each once, with why it was chosen."""
     names = list(runs)
     first = runs[names[0]]
     scores = []
     for i, label in enumerate(first['label']):
-        scored = label != 255
+        scored = label != ignore_index
         total = max(int(scored.sum()), 1)
         preds = [runs[n]['pred'][i] for n in names]
         pairs = list(itertools.combinations(preds, 2))
@@ -301,9 +344,11 @@ def select_gallery(runs: Dict[str, dict], count: int = 3) -> List[dict]:
     return chosen
 
 
-def draw_gallery(gallery: List[dict], runs: Dict[str, dict],
+def draw_gallery(gallery: List[dict],
+                 runs: Dict[str, dict],
                  palette: Sequence[Sequence[int]],
-                 out_dir: str) -> Dict[str, str]:
+                 out_dir: str,
+                 ignore_index: int = 255) -> Dict[str, str]:
     """One PNG per chosen image: the photograph, its label, and each head's
     prediction with its wrong pixels in magenta (ignored pixels black)."""
     import cv2
@@ -319,12 +364,14 @@ def draw_gallery(gallery: List[dict], runs: Dict[str, dict],
         i = item['index']
         label = runs[names[0]]['label'][i]
         image = cv2.imread(item['img_path'], cv2.IMREAD_COLOR)
+        painted_label = colours[label]
+        painted_label[label == ignore_index] = 0
         panels = [('image', None if image is None else image[..., ::-1]),
-                  ('label', colours[label])]
+                  ('label', painted_label)]
         for name in names:
             pred = runs[name]['pred'][i]
             painted = colours[pred].copy()
-            painted[(pred != label) & (label != 255)] = (255, 0, 255)
+            painted[(pred != label) & (label != ignore_index)] = (255, 0, 255)
             acc = 100 * item['accuracy'][name]
             panels.append((f'{name} ({acc:.0f} %)', painted))
         fig, axes = plt.subplots(
@@ -405,6 +452,28 @@ def render_markdown(report: dict, figures: Dict[str, str]) -> str:
                 f"{100 * r['relative_drop']:.1f} %"
             lines.append(f"| {name} | {r['clean_subset']:.1f} | " +
                          ' | '.join(cells) + f" | {r['mean']:.1f} | {drop} |")
+    noise = report.get('parameter_noise')
+    if noise:
+        first = next(iter(noise.values()))
+        draws = len(first['mIoU'][0])
+        lines += [
+            '', '## Decoder-parameter noise', '',
+            f"mIoU on the same {report['robustness_images']} images with "
+            'Gaussian noise of standard deviation σ added to every parameter '
+            'of the decode head (first checkpoint of each head; mean ± std '
+            f'over {draws} draws, each draw one noise direction scaled by '
+            'every σ).', '', '| head | decoder parameters | clean | ' +
+            ' | '.join(f"σ = {s:g}" for s in first['sigmas']) + ' |',
+            '|---|---|---|' + '---|' * len(first['sigmas'])
+        ]
+        for name, curve in noise.items():
+            cells = [
+                _fmt(_mean_std(values))
+                if len(values) > 1 else f'{values[0]:.2f}'
+                for values in curve['mIoU']
+            ]
+            lines.append(f"| {name} | {curve['parameters'] / 1e6:.2f} M | "
+                         f"{curve['clean']:.2f} | " + ' | '.join(cells) + ' |')
     if report.get('cost'):
         h, w = report['cost']['shape']
         lines += [
@@ -493,6 +562,32 @@ def draw_figures(report: dict, out_dir: str) -> Dict[str, str]:
         ax.legend(fontsize='small')
         figures['Robustness to image corruptions'] = _save(
             fig, out_dir, 'corruptions.png')
+
+    if report.get('parameter_noise'):
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for name, curve in report['parameter_noise'].items():
+            values = np.asarray(curve['mIoU'], np.float64)
+            ax.errorbar(
+                curve['sigmas'],
+                values.mean(1),
+                yerr=values.std(1, ddof=1) if values.shape[1] > 1 else None,
+                marker='o',
+                capsize=3,
+                label=name)
+        sigmas = [
+            s for c in report['parameter_noise'].values() for s in c['sigmas']
+        ]
+        if min(sigmas) > 0:
+            ax.set_xscale('log')
+        else:  # σ = 0 (no noise) on a log axis
+            ax.set_xscale(
+                'symlog',
+                linthresh=min([s for s in sigmas if s > 0], default=1))
+        ax.set_xlabel('σ of the noise on the decoder\'s parameters')
+        ax.set_ylabel('mIoU (± std over draws)')
+        ax.legend(fontsize='small')
+        figures['Robustness to decoder-parameter noise'] = _save(
+            fig, out_dir, 'parameter_noise.png')
 
     for name in names:
         confusion = np.asarray(acc[name]['confusion'], np.float64)

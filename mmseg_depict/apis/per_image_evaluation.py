@@ -55,9 +55,6 @@ def evaluation_config(config: str,
     cfg.load_from = checkpoint
     cfg.resume = False
     loader = copy.deepcopy(cfg[f'{split}_dataloader'])
-    evaluator = cfg[f'{split}_evaluator']
-    ignore_index = (evaluator[0] if isinstance(evaluator, list) else
-                    evaluator).get('ignore_index', 255)
     if corruption is not None:
         pipeline = loader.dataset.pipeline
         loads = [
@@ -74,13 +71,21 @@ def evaluation_config(config: str,
     cfg.test_dataloader = loader
     cfg.test_evaluator = dict(
         type='PerImageIoUMetric',
-        ignore_index=ignore_index,
+        ignore_index=config_ignore_index(cfg, split),
         keep_predictions=keep_predictions)
     if cfg.get('visualizer'):  # a singleton per name: one per evaluation
         cfg.visualizer.name = f'visualizer:{work_dir}'
     if cfg.get('default_hooks'):
         cfg.default_hooks.pop('visualization', None)
     return cfg
+
+
+def config_ignore_index(cfg: Config, split: str) -> int:
+    """The label value the split's evaluator ignores (mmseg's 255 unless the
+    config says otherwise)."""
+    evaluator = cfg[f'{split}_evaluator']
+    return (evaluator[0] if isinstance(evaluator, list) else evaluator).get(
+        'ignore_index', 255)
 
 
 def evaluate_per_image(config: str,

@@ -1,19 +1,22 @@
 """Compare trained semantic heads on one split of their dataset: accuracy
 (mIoU, mAcc, aAcc, per-class and boundary IoU; mean ± std over seeds),
 paired-bootstrap intervals of every mIoU difference, and robustness to
-image corruptions; writes REPORT_DIR/report.md, report.json and figures/.
+image corruptions and to noise on the decoder's parameters; writes
+REPORT_DIR/report.md, report.json and figures/.
 
     python tools/analysis_tools/compare_trained_heads.py \\
         --head DEPICT-SA configs/camvid/depict-sa_....py seed0.pth seed1.pth \\
         --head Segmenter configs/camvid/segmenter_....py seed0.pth \\
         --out work_dirs/head_report [--split val] \\
         [--corruptions gaussian_noise ... | none] [--severities 1 2 3 4 5] \\
-        [--robustness-images 20] [--bootstrap 1000] [--seed 0] \\
+        [--robustness-images 20] [--noise-sigmas 0.001 ... 0.1 | none] \\
+        [--noise-draws 3] [--bootstrap 1000] [--seed 0] \\
         [--cost-shape 540 720]
 
 Every checkpoint is evaluated on the whole split as tools/test.py evaluates
-it (the config's test pipeline); corruptions use each head's first
-checkpoint on --robustness-images images spread over the split. Each
+it (the config's test pipeline); corruptions and decoder-parameter noise
+use each head's first checkpoint on --robustness-images images spread over
+the split. Each
 evaluation is cached under REPORT_DIR/cache (keyed by the config's and the
 checkpoint's path, size and time): run the same command again to resume an
 interrupted report or to redraw it.
@@ -22,7 +25,8 @@ import argparse
 import sys
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.apis.head_report import TrainedHead, build_report
+from mmseg_depict.apis.head_report import (NOISE_SIGMAS, TrainedHead,
+                                           build_report)
 from mmseg_depict.datasets.transforms.image_corruption import CORRUPTIONS
 
 
@@ -51,6 +55,14 @@ def parse_args(argv=None):
         default=20,
         help='images of the split the corruptions run on (0: all)')
     parser.add_argument(
+        '--noise-sigmas',
+        nargs='+',
+        default=[str(s) for s in NOISE_SIGMAS],
+        help='standard deviations of the noise added to the decode head\'s '
+        'parameters (absolute), or none')
+    parser.add_argument(
+        '--noise-draws', type=int, default=3, help='noise draws per sigma')
+    parser.add_argument(
         '--bootstrap', type=int, default=1000, help='bootstrap resamples')
     parser.add_argument(
         '--cost-shape',
@@ -75,6 +87,15 @@ def parse_args(argv=None):
     if unknown:
         parser.error(f'--corruptions: unknown {unknown}; expected any of '
                      f'{sorted(CORRUPTIONS)} or none')
+    if args.noise_sigmas == ['none']:
+        args.noise_sigmas = []
+    try:
+        args.noise_sigmas = [float(s) for s in args.noise_sigmas]
+    except ValueError:
+        parser.error(f'--noise-sigmas: expected numbers or none, got '
+                     f'{args.noise_sigmas}')
+    if any(not s >= 0 for s in args.noise_sigmas) or args.noise_draws < 1:
+        parser.error('--noise-sigmas must be >= 0 and --noise-draws >= 1')
     bad = [s for s in args.severities if s not in range(1, 6)]
     if bad:
         parser.error(f'--severities: {bad} not in 1..5')
@@ -94,6 +115,8 @@ def main(argv=None):
             robustness_images=args.robustness_images or None,
             bootstrap_resamples=args.bootstrap,
             seed=args.seed,
+            noise_sigmas=args.noise_sigmas,
+            noise_draws=args.noise_draws,
             cost_shape=args.cost_shape,
             progress=lambda line: print(line, flush=True))
     except (FileNotFoundError, ValueError) as error:
