@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 
+from mmseg_depict.apis.model_cost import added_peak_rss_mib
 from mmseg_depict.models import DEPICTHead
 from mmseg_depict.utils import count_multiply_adds
 from .common import ROOT, run_tool, small_config
@@ -82,6 +83,25 @@ def test_compare_heads_measures_the_configs_given(tmp_path):
         assert row['params_m'] == pytest.approx(total, rel=1e-9)
         assert row['latency_ms'] > 0 and row['train_step_ms'] > 0
         assert 0 < row['head_gflops'] < row['gflops']
+        assert row['train_peak_mib'] > 0
+
+
+def test_added_peak_memory_of_a_step():
+    """A step that touches 256 MiB adds about that much; one that allocates
+    nothing adds next to nothing; the caller's memory is not touched."""
+
+    def allocate():
+        block = torch.ones(64 * 2**20)  # 256 MiB of float32, written
+        del block
+
+    assert 250 < added_peak_rss_mib(allocate) < 300
+    assert added_peak_rss_mib(lambda: None) < 10
+
+    def fail():
+        raise ValueError('broken step')
+
+    with pytest.raises(RuntimeError, match='the training step failed'):
+        added_peak_rss_mib(fail)
 
 
 def test_overfit_probe_fits_two_images_and_shows_a_starved_branch(
@@ -96,10 +116,12 @@ def test_overfit_probe_fits_two_images_and_shows_a_starved_branch(
         config='camvid/depict-sa_efficientnet-lite0_1xb8-1k_camvid-256x256.py')
     args = [
         'tools/analysis_tools/overfit_probe.py', config, '--steps', '30',
-        '--interval', '10', '--cfg-options', 'optim_wrapper.optimizer.lr=0.01'
+        '--interval', '10', '--scale', '0.5', '--cfg-options',
+        'optim_wrapper.optimizer.lr=0.01'
     ]
     learned = run_tool(args).stdout
     assert 'step 10: loss=' in learned and 'decode.loss_ce=' in learned
+    assert '2 images at 32x32, 30 steps' in learned  # 64x64 crops, halved
     pattern = r'loss ([\d.]+) at step 1 -> ([\d.]+) \(mean of the last 10'
     first, last = map(float, re.search(pattern, learned).groups())
     assert last < 0.5 * first

@@ -481,15 +481,18 @@ def render_markdown(report: dict, figures: Dict[str, str]) -> str:
             f'At a {h}x{w} input, measured in this run on this machine: '
             'parameters and FLOPs (whole model; decode head in brackets), '
             'inference latency (batch 1, median) and a training step (batch '
-            '1, forward + backward).', '',
-            '| head | params M | GFLOPs | latency ms | train step ms |',
-            '|---|---|---|---|---|'
+            '1, forward + backward) with its peak memory (CUDA: allocated; '
+            'CPU: resident memory the step adds).', '',
+            '| head | params M | GFLOPs | latency ms | train step ms | '
+            'train peak MiB |', '|---|---|---|---|---|---|'
         ]
         for name, c in report['cost']['heads'].items():
+            peak = c.get('train_peak_mib')
             lines.append(f"| {name} | {c['params_m']:.2f} "
                          f"({c['head_params_m']:.2f}) | {c['gflops']:.1f} "
                          f"({c['head_gflops']:.2f}) | {c['latency_ms']:.0f} "
-                         f"| {c['train_step_ms']:.0f} |")
+                         f"| {c['train_step_ms']:.0f} | " +
+                         ('–' if peak is None else f'{peak:.0f}') + ' |')
     if figures:
         lines += [
             '', '## Figures', '',

@@ -1,7 +1,9 @@
 """What a config's model costs: parameters and FLOPs (whole model and
-decode head), inference latency and training-step time at one input size,
-and on CUDA the training step's peak memory. No trained weights needed."""
-from typing import Optional, Tuple
+decode head), inference latency, training-step time and the training step's
+peak memory at one input size. No trained weights needed."""
+import os
+import resource
+from typing import Callable, Optional, Tuple
 
 import torch
 from mmengine.config import Config
@@ -29,7 +31,10 @@ def measure_model_cost(config: str,
     Returns:
         dict: ``params_m``, ``head_params_m`` (millions), ``gflops``,
         ``head_gflops`` (2 x multiply-adds), ``latency_ms``,
-        ``train_step_ms``, ``train_peak_mib`` (CUDA only, else None).
+        ``train_step_ms``, ``train_peak_mib``: on CUDA the step's peak
+        allocated memory (weights and gradients included), on the CPU the
+        peak resident memory the step adds to the process holding the
+        model (:func:`added_peak_rss_mib`).
     """
     device = device or torch.device('cpu')
     cfg = Config.fromfile(config)
@@ -69,11 +74,12 @@ def measure_model_cost(config: str,
         sync()
 
     ms = median_ms(dict(infer=infer, train=train_step), warmup, repeats)
-    peak_mib = None
     if cuda:  # weights, gradients and everything the step allocates
         torch.cuda.reset_peak_memory_stats(device)
         train_step()
         peak_mib = torch.cuda.max_memory_allocated(device) / 2**20
+    else:
+        peak_mib = added_peak_rss_mib(train_step)
     model.cpu()
     return dict(
         params_m=count_params(model),
@@ -83,3 +89,38 @@ def measure_model_cost(config: str,
         latency_ms=ms['infer'],
         train_step_ms=ms['train'],
         train_peak_mib=peak_mib)
+
+
+def _resident_kib() -> int:
+    with open('/proc/self/statm') as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf('SC_PAGE_SIZE') // 1024
+
+
+def added_peak_rss_mib(step: Callable[[], None]) -> Optional[float]:
+    """Peak resident memory ``step()`` adds, in MiB: run in a forked child
+    (a process's high-water mark cannot be reset; a child's starts at its
+    resident size at the fork), as its ``ru_maxrss`` minus its resident
+    size before the call. None where ``/proc`` or ``fork`` is missing."""
+    if not (hasattr(os, 'fork') and os.path.exists('/proc/self/statm')):
+        return None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: measure, report, leave without clean-up
+        status = 1
+        try:
+            before = _resident_kib()
+            step()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            os.write(write, str(peak - before).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        reply = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not reply:
+        raise RuntimeError('the training step failed in the child that '
+                           'measures its memory')
+    return int(reply) / 1024

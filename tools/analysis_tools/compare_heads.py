@@ -13,11 +13,12 @@ Models: DEPICT-SA and DEPICT-CA (ViT-S/16), Segmenter (ViT-S/16, mmseg's
 config), Mask2Former and DETR-panoptic (as a semantic head) on ViT-S/16 +
 ViTPyramidNeck and on ResNet-50. No pretrained weights; latency is one
 ``encode_decode`` of a whole image, the training step is ``loss`` +
-backward on random labels (all models in train mode, same input). On CUDA
-the table adds the training step's peak allocated memory (weights and
-gradients included). Every ViT encoder runs with fused attention
-(``fuse_multihead_attention``; mmseg's Segmenter config builds the stock ViT),
-so the heads differ and nothing else.
+backward on random labels (all models in train mode, same input), and its
+peak memory: on CUDA the peak allocated (weights and gradients included),
+on the CPU the peak resident memory the step adds to the process. Every
+ViT encoder runs with fused attention (``fuse_multihead_attention``;
+mmseg's Segmenter config builds the stock ViT), so the heads differ and
+nothing else.
 """
 import argparse
 import json
@@ -111,16 +112,15 @@ def main(argv=None):
     print(f'{title}, {args.shape[0]}x{args.shape[1]}, '
           f'{where}; training step batch {args.train_batch}'
           f'{", float16 autocast" if args.amp else ""}')
-    peak = args.device.startswith('cuda')
+    peak = 'allocated' if device.type == 'cuda' else 'added RSS'
     print('| head | backbone | params M (head) | GFLOPs (head) | latency ms '
-          '| train step ms |' + (' train peak MiB |' if peak else ''))
-    print('|---|---|---|---|---|---|' + ('---|' if peak else ''))
+          f'| train step ms | train peak MiB ({peak}) |')
+    print('|---|---|---|---|---|---|---|')
     for r in rows:
         print(f"| {r['head']} | {r['backbone']} | {r['params_m']:.1f} "
               f"({r['head_params_m']:.2f}) | {r['gflops']:.1f} "
               f"({r['head_gflops']:.2f}) | {r['latency_ms']:.1f} | "
-              f"{r['train_step_ms']:.1f} |" +
-              (f" {r['train_peak_mib']:.0f} |" if peak else ''))
+              f"{r['train_step_ms']:.1f} | {r['train_peak_mib']:.0f} |")
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(args=vars(args), rows=rows), f, indent=2)

@@ -24,6 +24,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
+from mmengine.structures import PixelData
 
 import mmseg_depict  # noqa: F401
 
@@ -74,9 +75,10 @@ def scale_batch(data: dict, scale: float) -> dict:
         align_corners=False)
     shape = tuple(inputs.shape[-2:])
     for sample in data['data_samples']:
-        label = sample.gt_sem_seg.data[None].float()
-        sample.gt_sem_seg.data = F.interpolate(
-            label, size=shape, mode='nearest')[0].to(sample.gt_sem_seg.data)
+        label = sample.gt_sem_seg.data
+        sample.gt_sem_seg = PixelData(
+            data=F.interpolate(
+                label[None].float(), size=shape, mode='nearest')[0].to(label))
         sample.set_metainfo(dict(img_shape=shape, pad_shape=shape))
     return dict(inputs=inputs, data_samples=data['data_samples'])
 
