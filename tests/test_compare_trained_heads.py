@@ -75,6 +75,7 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
     assert 'heads disagree on' in gallery[0]['why']
     assert set(gallery[0]['accuracy']) == {'A', 'B'}
     assert '## Decoder-parameter noise' in markdown
+    assert 'mean over severities 1, 5 per corruption' in markdown
     for name in ('per_class_iou', 'corruptions', 'parameter_noise',
                  'confusion_a', 'confusion_b', 'gallery_01', 'gallery_02'):
         with open(osp.join(out, 'figures', f'{name}.png'), 'rb') as f:

@@ -435,12 +435,13 @@ def render_markdown(report: dict, figures: Dict[str, str]) -> str:
     if any(r['mean'] is not None for r in robust.values()):
         first = next(iter(robust.values()))['mIoU']
         names = list(first)
+        severities = sorted({int(s) for row in first.values() for s in row})
         lines += [
             '', '## Image corruptions', '',
             f"mIoU on {report['robustness_images']} images of the split "
             '(spread evenly), first checkpoint of each head, mean over '
-            'severities 1-5 per corruption; *drop*: 1 - mean / clean on the '
-            'same images.', '',
+            f"severities {', '.join(map(str, severities))} per corruption; "
+            '*drop*: 1 - mean / clean on the same images.', '',
             '| head | clean | ' + ' | '.join(names) + ' | mean | drop |',
             '|---|---|' + '---|' * len(names) + '---|---|'
         ]
