@@ -107,3 +107,18 @@ def test_perfect_prediction_scores_one_and_shape_mismatch_is_refused():
     assert metrics['mBIoU'] == 1.0
     with pytest.raises(ValueError, match='16x15'):
         boundary_areas(gt, gt[:15], 3)
+
+
+@pytest.mark.parametrize('num_classes', [6, 300])
+def test_areas_of_many_maps_and_classes_are_the_definitions(num_classes):
+    # 300 classes: labels beyond 8 bits take the 16-bit morphology.
+    for seed in range(3):
+        gt = blobs((13, 17), num_classes, seed)
+        pred = blobs((13, 17), num_classes, seed + 10)
+        gt[0:3, 5:9] = 255 if num_classes < 255 else 65535
+        ignore = int(gt[0, 5])
+        for ratio in (0.05, 0.2):
+            d = boundary_width(13, 17, ratio=ratio)
+            np.testing.assert_array_equal(
+                boundary_areas(gt, pred, num_classes, ignore, ratio),
+                direct_areas(gt, pred, num_classes, ignore, d))
