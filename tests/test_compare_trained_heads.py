@@ -45,7 +45,7 @@ def test_report_end_to_end_and_resumed(two_heads, tmp_path):
         '--noise-draws', '2', '--bootstrap', '200', '--cost-shape', '32', '48'
     ]
     proc = run_tool(args)
-    assert '[7/9] B other.pth: gaussian_noise-5-1images (evaluating)' in \
+    assert '[8/9] B other.pth: gaussian_noise-5-1images (evaluating)' in \
         proc.stdout
     assert '[9/9] B other.pth: parameter-noise-1images-seed0-' in proc.stdout
     with open(osp.join(out, 'report.json')) as f:

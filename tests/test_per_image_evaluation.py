@@ -6,8 +6,11 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.runner import Runner
 
-from mmseg_depict.apis.per_image_evaluation import evaluate_per_image
+from mmseg_depict.apis.decoder_parameter_noise import decoder_noise_curve
+from mmseg_depict.apis.per_image_evaluation import (PerImageEvaluator,
+                                                    evaluate_per_image)
 from mmseg_depict.evaluation.metrics import per_image_areas
 from mmseg_depict.evaluation.paired_bootstrap import miou_from_areas
 from .common import last_checkpoint, run_tool
@@ -31,8 +34,9 @@ def test_clean_subset_corrupted_and_cached(trained, tmp_path):
         assert clean['metrics'][key] == stock[key]
     n = len(clean['img_paths'])
     assert clean['confusion'].shape[0] == n == len(clean['pred'])
-    assert 100 * miou_from_areas(*per_image_areas(
-        clean['confusion']).sum(0)) == pytest.approx(stock['mIoU'], abs=0.005)
+    assert 100 * miou_from_areas(
+        *per_image_areas(clean['confusion']).sum(0)) == pytest.approx(
+            stock['mIoU'], abs=0.005)
 
     again = evaluate_per_image('missing.py', 'missing.pth', cache=cache)
     assert again['metrics'] == clean['metrics']
@@ -50,3 +54,38 @@ def test_clean_subset_corrupted_and_cached(trained, tmp_path):
     repeated = evaluate_per_image(config, checkpoint, corruption=noisy)
     np.testing.assert_array_equal(repeated['confusion'],
                                   corrupted['confusion'])
+
+
+def test_one_evaluator_builds_the_model_once_for_every_condition(
+        trained, monkeypatch):
+    config, work_dir = trained['ade20k']
+    checkpoint = last_checkpoint(work_dir)
+    noisy = dict(corruption='gaussian_noise', severity=5, seed=0)
+    separate = [
+        evaluate_per_image(config, checkpoint),
+        evaluate_per_image(config, checkpoint, corruption=noisy, indices=[0]),
+    ]
+    builds = []
+    from_cfg = Runner.from_cfg.__func__
+    monkeypatch.setattr(
+        Runner, 'from_cfg',
+        classmethod(lambda cls, cfg: builds.append(cfg) or from_cfg(cls, cfg)))
+    with PerImageEvaluator(config, checkpoint) as evaluator:
+        shared = [
+            evaluator.evaluate(),
+            evaluator.evaluate(corruption=noisy, indices=[0]),
+        ]
+        # A noise curve on the same model leaves its decoder as it was.
+        decoder_noise_curve(
+            config,
+            checkpoint, [1.0],
+            draws=1,
+            split='test',
+            progress=lambda _: None,
+            evaluator=evaluator)
+        shared.append(evaluator.evaluate())
+    assert len(builds) == 1
+    for a, b in zip(separate + separate[:1], shared):
+        assert a['img_paths'] == b['img_paths']
+        np.testing.assert_array_equal(a['confusion'], b['confusion'])
+        np.testing.assert_array_equal(a['boundary'], b['boundary'])

@@ -12,15 +12,13 @@ the backbone's features of each image are computed once and replayed for
 every noisy decoder, which is what makes many draws affordable on a CPU.
 """
 import contextlib
-import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine.runner import Runner
 from mmseg.evaluation import IoUMetric
 
-from .per_image_evaluation import evaluation_config
+from .per_image_evaluation import PerImageEvaluator, config_ignore_index
 
 
 @contextlib.contextmanager
@@ -67,7 +65,8 @@ def decoder_noise_curve(config: str,
                         seed: int = 0,
                         split: str = 'val',
                         indices: Optional[Sequence[int]] = None,
-                        progress: Callable[[str], None] = print) -> dict:
+                        progress: Callable[[str], None] = print,
+                        evaluator: Optional[PerImageEvaluator] = None) -> dict:
     """mIoU with noise of each σ on the decoder's parameters.
 
     Args:
@@ -79,7 +78,10 @@ def decoder_noise_curve(config: str,
             d)``.
         split (str): ``'val'`` or ``'test'`` (the config's dataloader).
         indices (Sequence[int], optional): Only these images of the split.
-        progress (callable): Called with a line per σ.
+        progress (callable): Called with a line per draw.
+        evaluator (PerImageEvaluator, optional): The model of ``config``
+            and ``checkpoint`` already loaded (a report's); its decoder is
+            restored before returning.
 
     Returns:
         dict: ``clean`` (mIoU without noise), ``sigmas``, ``mIoU`` (one list
@@ -91,16 +93,15 @@ def decoder_noise_curve(config: str,
     bad = [s for s in sigmas if not s >= 0]
     if bad:
         raise ValueError(f'sigmas must be >= 0, got {bad}')
-    with tempfile.TemporaryDirectory() as work_dir:
-        cfg = evaluation_config(
-            config, checkpoint, work_dir, split, indices=indices)
-        runner = Runner.from_cfg(cfg)
-        runner.load_or_resume()
-        model = runner.model
+    with contextlib.ExitStack() as stack:
+        if evaluator is None:
+            evaluator = stack.enter_context(
+                PerImageEvaluator(config, checkpoint, split))
+        model = evaluator.runner.model
         model.eval()
-        loader = runner.build_dataloader(cfg.test_dataloader)
+        loader = evaluator.dataloader(indices)
         batches = list(loader)
-        evaluator = cfg.test_evaluator
+        ignore_index = config_ignore_index(evaluator.runner.cfg, split)
         num_classes = len(loader.dataset.metainfo['classes'])
         decoder = model.decode_head
         params = [p for p in decoder.parameters() if p.is_floating_point()]
@@ -118,29 +119,31 @@ def decoder_noise_curve(config: str,
                                 sample.pred_sem_seg.data.squeeze(),
                                 sample.gt_sem_seg.data.squeeze().to(
                                     sample.pred_sem_seg.data), num_classes,
-                                evaluator.ignore_index))
+                                ignore_index))
                 totals = [sum(a[k] for a in areas) for k in range(4)]
                 metrics = IoUMetric.total_area_to_metrics(*totals, ['mIoU'])
                 return 100 * float(np.nanmean(metrics['IoU']))
 
-            clean = score()
-            curve = [[] for _ in sigmas]
-            for d in range(draws):
-                generator = torch.Generator().manual_seed(seed + d)
-                noise = [
-                    torch.randn(
-                        p.shape, generator=generator,
-                        dtype=torch.float64).to(p) for p in params
-                ]
-                for k, sigma in enumerate(sigmas):
-                    for p, original, eps in zip(params, originals, noise):
-                        p.copy_(original + sigma * eps)
-                    curve[k].append(score())
-                progress(f'  draw {d + 1}/{draws}: ' +
-                         ', '.join(f'σ={s:g} {v[-1]:.1f}'
-                                   for s, v in zip(sigmas, curve)))
-            for p, original in zip(params, originals):
-                p.copy_(original)
+            try:
+                clean = score()
+                curve = [[] for _ in sigmas]
+                for d in range(draws):
+                    generator = torch.Generator().manual_seed(seed + d)
+                    noise = [
+                        torch.randn(
+                            p.shape, generator=generator,
+                            dtype=torch.float64).to(p) for p in params
+                    ]
+                    for k, sigma in enumerate(sigmas):
+                        for p, original, eps in zip(params, originals, noise):
+                            p.copy_(original + sigma * eps)
+                        curve[k].append(score())
+                    progress(f'  draw {d + 1}/{draws}: ' +
+                             ', '.join(f'σ={s:g} {v[-1]:.1f}'
+                                       for s, v in zip(sigmas, curve)))
+            finally:  # the evaluator's model is someone else's
+                for p, original in zip(params, originals):
+                    p.copy_(original)
     return dict(
         clean=clean,
         sigmas=list(sigmas),

@@ -24,7 +24,7 @@ from ..evaluation.paired_bootstrap import paired_bootstrap
 from .decoder_parameter_noise import decoder_noise_curve
 from .inference import config_dataset_meta
 from .model_cost import measure_model_cost
-from .per_image_evaluation import config_ignore_index, evaluate_per_image
+from .per_image_evaluation import PerImageEvaluator, config_ignore_index
 
 
 @dataclass
@@ -139,41 +139,11 @@ def build_report(heads: List[TrainedHead],
                  f'{osp.splitext(condition)[0]} ({state})')
         return path
 
-    def evaluate(head, checkpoint, condition, **kwargs):
-        cache = cache_path(head, checkpoint, f'{condition}.npz')
-        return evaluate_per_image(
-            head.config, checkpoint, split=split, cache=cache, **kwargs)
+    def evaluate(evaluator, head, condition, **kwargs):
+        cache = cache_path(head, evaluator.checkpoint, f'{condition}.npz')
+        return evaluator.evaluate(cache=cache, **kwargs)
 
-    clean: Dict[str, List[dict]] = {}
-    for head in heads:
-        clean[head.name] = [
-            evaluate(head, ckpt, 'clean', keep_predictions=True)
-            for ckpt in head.checkpoints
-        ]
-    reference = clean[heads[0].name][0]
-    for name, runs in clean.items():
-        for run in runs:
-            if run['img_paths'] != reference['img_paths']:
-                raise ValueError(
-                    f"head '{name}' was evaluated on other images than "
-                    f"'{heads[0].name}': compare heads on one split")
-    subset = spread_indices(len(reference['img_paths']), robustness_images)
-    robust: Dict[str, Dict[str, Dict[int, dict]]] = {}
-    for head in heads:
-        robust[head.name] = {}
-        for corruption in corruptions:
-            robust[head.name][corruption] = {}
-            for severity in severities:
-                robust[head.name][corruption][severity] = evaluate(
-                    head,
-                    head.checkpoints[0],
-                    f'{corruption}-{severity}-{len(subset)}images',
-                    corruption=dict(
-                        corruption=corruption, severity=severity, seed=seed),
-                    indices=subset)
-
-    noise: Dict[str, dict] = {}
-    for head in heads if noise_sigmas else []:
+    def noise_curve(evaluator, head):
         grid = hashlib.sha1(repr(
             (list(noise_sigmas), noise_draws)).encode()).hexdigest()[:6]
         path = cache_path(
@@ -181,9 +151,8 @@ def build_report(heads: List[TrainedHead],
             f'parameter-noise-{len(subset)}images-seed{seed}-{grid}.json')
         if osp.isfile(path):
             with open(path) as f:
-                noise[head.name] = json.load(f)
-            continue
-        noise[head.name] = decoder_noise_curve(
+                return json.load(f)
+        curve = decoder_noise_curve(
             head.config,
             head.checkpoints[0],
             noise_sigmas,
@@ -191,9 +160,52 @@ def build_report(heads: List[TrainedHead],
             seed=seed,
             split=split,
             indices=subset,
-            progress=progress)
+            progress=progress,
+            evaluator=evaluator)
         os.makedirs(osp.dirname(path), exist_ok=True)
-        _write_json(noise[head.name], path)
+        _write_json(curve, path)
+        return curve
+
+    # Head by head, checkpoint by checkpoint: one model per checkpoint
+    # serves its clean run and every robustness condition.
+    img_paths: List[str] = []  # the first head's: every head's must match
+    subset: List[int] = []
+    clean: Dict[str, List[dict]] = {}
+    robust: Dict[str, Dict[str, Dict[int, dict]]] = {}
+    noise: Dict[str, dict] = {}
+    for head in heads:
+        clean[head.name] = []
+        for k, checkpoint in enumerate(head.checkpoints):
+            with PerImageEvaluator(head.config, checkpoint,
+                                   split) as evaluator:
+                run = evaluate(evaluator, head, 'clean', keep_predictions=True)
+                if img_paths and run['img_paths'] != img_paths:
+                    raise ValueError(
+                        f"head '{head.name}' was evaluated on other images "
+                        f"than '{heads[0].name}': compare heads on one split")
+                img_paths = run['img_paths']
+                clean[head.name].append(run)
+                subset = subset or spread_indices(
+                    len(img_paths), robustness_images)
+                if k == 0:  # robustness: the first checkpoint's
+                    robust[head.name] = {
+                        corruption: {
+                            severity:
+                            evaluate(
+                                evaluator,
+                                head,
+                                f'{corruption}-{severity}-{len(subset)}images',
+                                corruption=dict(
+                                    corruption=corruption,
+                                    severity=severity,
+                                    seed=seed),
+                                indices=subset)
+                            for severity in severities
+                        }
+                        for corruption in corruptions
+                    }
+                    if noise_sigmas:
+                        noise[head.name] = noise_curve(evaluator, head)
 
     accuracy = accuracy_over_seeds(clean)
     pairs = [
@@ -222,7 +234,7 @@ def build_report(heads: List[TrainedHead],
         accuracy[head.name]['checkpoints'] = head.checkpoints
     report = dict(
         split=split,
-        images=len(reference['img_paths']),
+        images=len(img_paths),
         classes=list(meta['classes']),
         robustness_images=len(subset),
         robustness_seed=seed,

@@ -3,8 +3,9 @@ evaluates it: the config's own test pipeline, model and checkpoint through
 mmengine's Runner, scored by :class:`PerImageIoUMetric` (``IoUMetric``'s
 numbers plus each image's confusion matrix, boundary areas and, on request,
 its prediction). Optionally on a subset of the images, or on images
-corrupted by :class:`ImageCorruption` right after loading. Results can be
-cached in a folder and are then read back instead of recomputed.
+corrupted by :class:`ImageCorruption` right after loading; one model serves
+many such conditions (:class:`PerImageEvaluator`). Results can be cached in
+a folder and are then read back instead of recomputed.
 """
 import copy
 import json
@@ -15,7 +16,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, TestLoop
 
 SPLITS = ('val', 'test')
 
@@ -88,6 +89,110 @@ def config_ignore_index(cfg: Config, split: str) -> int:
         'ignore_index', 255)
 
 
+class PerImageEvaluator:
+    """One trained model evaluated under several conditions (clean, a
+    subset, each corruption and severity) with one Runner: the model is
+    built and its checkpoint loaded once, on the first evaluation that is
+    not read from a cache, and each condition runs mmengine's
+    ``TestLoop`` on its own dataloader and metric. A report evaluates a
+    checkpoint under tens of conditions; building a Runner for each cost
+    more than its 20 images did.
+
+    Use as a context manager (or call :meth:`close`): the Runner's work
+    directory is a temporary one.
+
+    Args:
+        config (str): A semantic segmentation config (mmseg scope).
+        checkpoint (str): Its trained weights.
+        split (str): ``'test'`` (the config's test dataloader) or ``'val'``.
+    """
+
+    def __init__(self, config: str, checkpoint: str, split: str = 'test'):
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got '{split}'")
+        self.config = config
+        self.checkpoint = checkpoint
+        self.split = split
+        self._work_dir = tempfile.TemporaryDirectory()
+        self._runner: Optional[Runner] = None
+
+    def __enter__(self) -> 'PerImageEvaluator':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the Runner and remove its work directory."""
+        self._runner = None
+        self._work_dir.cleanup()
+
+    def _condition(self, **kwargs) -> Config:
+        return evaluation_config(self.config, self.checkpoint,
+                                 self._work_dir.name, self.split, **kwargs)
+
+    @property
+    def runner(self) -> Runner:
+        """The Runner holding the trained model (built on first use)."""
+        if self._runner is None:
+            runner = Runner.from_cfg(self._condition())
+            runner.call_hook('before_run')
+            runner.load_or_resume()
+            self._runner = runner
+        return self._runner
+
+    def dataloader(self, indices: Optional[Sequence[int]] = None):
+        """The split's test dataloader (the config's pipeline), optionally
+        of ``indices`` only."""
+        return self.runner.build_dataloader(
+            self._condition(indices=indices).test_dataloader)
+
+    def evaluate(self,
+                 corruption: Optional[dict] = None,
+                 indices: Optional[Sequence[int]] = None,
+                 keep_predictions: bool = False,
+                 cache: Optional[str] = None) -> dict:
+        """Evaluate under one condition, or read the result back from
+        ``cache`` (an ``.npz`` path).
+
+        Args:
+            corruption (dict, optional): ``ImageCorruption`` arguments
+                (``corruption``, ``severity``, ``seed``).
+            indices (Sequence[int], optional): Only these images.
+            keep_predictions (bool): Keep each image's prediction.
+            cache (str, optional): Where the result is stored.
+
+        Returns:
+            dict: ``metrics`` (the metric's dict: aAcc, mIoU, mAcc, mBIoU in
+            points), ``img_paths`` (N,), ``confusion`` (N, K, K) int64,
+            ``boundary`` (N, 2, K) int64 and, if kept, ``pred`` and
+            ``label`` (lists of N (H, W) uint8 arrays).
+        """
+        if cache and osp.isfile(cache):
+            return load_result(cache)
+        cfg = self._condition(
+            corruption=corruption,
+            indices=indices,
+            keep_predictions=keep_predictions)
+        loop = TestLoop(self.runner, cfg.test_dataloader, cfg.test_evaluator)
+        metrics = loop.run()
+        records = loop.evaluator.metrics[0].per_image
+        result = dict(
+            metrics={
+                k: float(v)
+                for k, v in metrics.items()
+            },
+            img_paths=[r['img_path'] for r in records],
+            confusion=np.stack([r['confusion'] for r in records]),
+            boundary=np.stack([r['boundary'] for r in records]))
+        if keep_predictions:
+            result['pred'] = [r['pred'] for r in records]
+            result['label'] = [r['label'] for r in records]
+        if cache:
+            save_result(result, cache)
+        return result
+
+
 def evaluate_per_image(config: str,
                        checkpoint: str,
                        split: str = 'test',
@@ -95,36 +200,12 @@ def evaluate_per_image(config: str,
                        indices: Optional[Sequence[int]] = None,
                        keep_predictions: bool = False,
                        cache: Optional[str] = None) -> dict:
-    """Evaluate, or read the result back from ``cache`` (an ``.npz`` path).
-
-    Returns:
-        dict: ``metrics`` (the metric's dict: aAcc, mIoU, mAcc, mBIoU in
-        points), ``img_paths`` (N,), ``confusion`` (N, K, K) int64,
-        ``boundary`` (N, 2, K) int64 and, if kept, ``pred`` and ``label``
-        (lists of N (H, W) uint8 arrays).
-    """
+    """One evaluation (:meth:`PerImageEvaluator.evaluate`), or the result
+    read back from ``cache`` without building the model."""
     if cache and osp.isfile(cache):
         return load_result(cache)
-    with tempfile.TemporaryDirectory() as work_dir:
-        cfg = evaluation_config(config, checkpoint, work_dir, split,
-                                corruption, indices, keep_predictions)
-        runner = Runner.from_cfg(cfg)
-        metrics = runner.test()
-        records = runner.test_loop.evaluator.metrics[0].per_image
-    result = dict(
-        metrics={
-            k: float(v)
-            for k, v in metrics.items()
-        },
-        img_paths=[r['img_path'] for r in records],
-        confusion=np.stack([r['confusion'] for r in records]),
-        boundary=np.stack([r['boundary'] for r in records]))
-    if keep_predictions:
-        result['pred'] = [r['pred'] for r in records]
-        result['label'] = [r['label'] for r in records]
-    if cache:
-        save_result(result, cache)
-    return result
+    with PerImageEvaluator(config, checkpoint, split) as evaluator:
+        return evaluator.evaluate(corruption, indices, keep_predictions, cache)
 
 
 def save_result(result: dict, path: str) -> None:
