@@ -97,3 +97,54 @@ def test_synthetic_data_is_deterministic(tmp_path):
         np.testing.assert_array_equal(
             cv2.imread(osp.join(a, rel), cv2.IMREAD_UNCHANGED),
             cv2.imread(osp.join(b, rel), cv2.IMREAD_UNCHANGED))
+
+
+def _truncate(path, keep=1 / 3):
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * keep)])
+
+
+def test_check_files_names_every_bad_file_before_training(ade_copy, tmp_path):
+    images = osp.join(ade_copy, 'images')
+    labels = osp.join(ade_copy, 'annotations')
+    cut = osp.join(images, 'training', 'ADE_train_00000002.jpg')
+    _truncate(cut)
+    resized = osp.join(labels, 'training', 'ADE_train_00000004.png')
+    label = cv2.imread(resized, cv2.IMREAD_UNCHANGED)
+    cv2.imwrite(resized, label[:-3])
+    empty = osp.join(images, 'validation', 'ADE_val_00000001.jpg')
+    open(empty, 'wb').close()
+    config = small_config('ade20k', ade_copy, str(tmp_path))
+    err = train_fails(config, tmp_path, '--check-files')
+    assert '3 bad file(s) in the datasets of train_dataloader, ' \
+        'val_dataloader' in err
+    assert f"image '{cut}' cannot be decoded" in err
+    h, w = label.shape[:2]
+    assert f"label '{resized}' is {w}x{h - 3}" in err
+    assert f"image '{empty}' is empty" in err
+    assert 'Iter(train)' not in err
+
+
+def test_a_bad_file_met_mid_run_names_the_iteration_and_checkpoint(
+        ade_copy, tmp_path):
+    cut = osp.join(ade_copy, 'images', 'training', 'ADE_train_00000004.jpg')
+    _truncate(cut)
+    config = small_config(
+        'ade20k', ade_copy, str(tmp_path), max_iters=8, checkpoint_interval=1)
+    work = tmp_path / 'work'
+    proc = run_tool([
+        'tools/train.py', config, '--work-dir',
+        str(work), '--cfg-options', 'train_dataloader.batch_size=1'
+    ],
+                    check=False)
+    assert proc.returncode != 0
+    err = proc.stdout + proc.stderr
+    assert cut in err
+    print(err[-3000:])
+    stopped = int(err.split('training stopped in iteration ')[1].split()[0])
+    newest = str(work / f'iter_{stopped - 1}.pth')
+    assert 1 < stopped <= 4, 'the shuffled order should reach it in epoch 1'
+    assert f'Newest checkpoint: {newest}' in err
+    assert not osp.exists(work / f'iter_{stopped}.pth')

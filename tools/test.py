@@ -39,7 +39,8 @@ def main(argv=None):
                       args.work_dir)
     cfg.load_from = args.checkpoint
     set_test_outputs(cfg, args.out, args.show, args.show_dir, args.wait_time)
-    check_config_data(cfg, data_loaders_for('test', cfg))
+    check_config_data(
+        cfg, data_loaders_for('test', cfg), decode_files=args.check_files)
     if args.tta:
         set_tta(cfg)
     compile_kwargs = take_compile_option(cfg, args.compile)

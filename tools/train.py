@@ -9,7 +9,8 @@ import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
 from mmseg_depict.datasets import check_config_data
 from mmseg_depict.engine import (add_runner_args, build_runner,
                                  compile_forward, data_loaders_for, enable_amp,
-                                 load_config, parse_runner_args, set_resume,
+                                 load_config, newest_loadable_checkpoint,
+                                 parse_runner_args, set_resume,
                                  shutdown_distributed, take_compile_option)
 
 
@@ -41,12 +42,23 @@ def main(argv=None):
     if args.amp:
         enable_amp(cfg, args.amp)
     set_resume(cfg, args.resume)
-    check_config_data(cfg, data_loaders_for('train', cfg))
+    check_config_data(
+        cfg, data_loaders_for('train', cfg), decode_files=args.check_files)
     compile_kwargs = take_compile_option(cfg, args.compile)
     runner = build_runner(cfg)
     if compile_kwargs is not None:
         compile_forward(runner.model, compile_kwargs)
-    runner.train()
+    try:
+        runner.train()
+    except Exception as error:
+        # The data loader's error names the file; say where the run was.
+        runner.logger.error(
+            f'training stopped in iteration {runner.iter + 1} by '
+            f'{type(error).__name__}: {error}. Newest checkpoint: '
+            f'{newest_loadable_checkpoint(runner.work_dir) or "none"} '
+            '(continue with --resume; --check-files finds bad files before '
+            'a run)')
+        raise
     del runner  # its DDP model must go before the process group
     shutdown_distributed()
 

@@ -24,7 +24,8 @@ SUPPORTED_SCOPES = ('mmseg', 'mmdet')
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
     """Flags both tools share: ``--work-dir``, ``--cfg-options``,
-    ``--launcher`` and the rank torch.distributed.launch passes."""
+    ``--launcher``, ``--compile``, ``--check-files`` and the rank
+    torch.distributed.launch passes."""
     parser.add_argument(
         '--work-dir', help='the dir to save logs, models and metrics')
     parser.add_argument(
@@ -43,6 +44,12 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
         help="torch.compile the model's forward (backbone, neck, decode "
         'head); the loss and optimizer stay eager. A `compile` key in the '
         'config does the same (mmengine would compile the optimizer step)')
+    parser.add_argument(
+        '--check-files',
+        action='store_true',
+        help='before the run, decode every image and label of its datasets '
+        '(in parallel, with a progress bar) and name every unreadable, '
+        'truncated or mis-sized one')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
