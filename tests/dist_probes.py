@@ -5,6 +5,8 @@ samples reached ``compute_metrics`` after the gather."""
 import json
 import os
 import os.path as osp
+import signal
+import time
 
 import torch
 from mmdet.registry import METRICS as MMDET_METRICS
@@ -15,6 +17,7 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS as MMSEG_METRICS
 
 from mmseg_depict.evaluation import PanopticQualityMetric
+from mmseg_depict.fileio import AtomicLocalBackend
 
 
 @HOOKS.register_module()
@@ -89,3 +92,64 @@ class PoisonLossHook(Hook):
             return losses
 
         model.loss = poisoned
+
+
+@HOOKS.register_module()
+class KillWorkerOnceHook(Hook):
+    """SIGKILL one worker process once per run (``marker`` records it, so
+    the restarted group runs through), as an out-of-memory kill or a lost
+    node would end it.
+
+    * ``during='after_checkpoint'``: rank ``rank`` dies after iteration
+      ``at_iter``, once rank 0's checkpoint of it is on disk.
+    * ``during='save'``: rank 0 dies while writing the checkpoint of
+      ``at_iter``: half its bytes in the atomic writer's temporary file.
+    """
+
+    priority = 'LOWEST'  # after the checkpoint hook
+
+    def __init__(self,
+                 at_iter: int,
+                 marker: str,
+                 during: str = 'after_checkpoint',
+                 rank: int = 1) -> None:
+        self.at_iter = at_iter
+        self.marker = marker
+        self.during = during
+        self.rank = rank
+
+    def _die(self) -> None:
+        open(self.marker, 'w').close()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def before_train(self, runner) -> None:
+        if self.during != 'save' or get_rank() != 0 or osp.exists(self.marker):
+            return
+        name = f'iter_{self.at_iter}.pth'
+        upstream = AtomicLocalBackend.put
+
+        def put(backend, obj, filepath):
+            if osp.basename(str(filepath)) == name:
+                part = osp.join(
+                    osp.dirname(str(filepath)), f'.{name}.killed.part')
+                with open(part, 'wb') as f:
+                    f.write(obj[:len(obj) // 2])
+                self._die()
+            return upstream(backend, obj, filepath)
+
+        AtomicLocalBackend.put = put
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None) -> None:
+        if self.during != 'after_checkpoint' or get_rank() != self.rank \
+                or runner.iter + 1 != self.at_iter or osp.exists(self.marker):
+            return
+        saved = osp.join(runner.work_dir, f'iter_{self.at_iter}.pth')
+        for _ in range(600):  # rank 0 writes it; wait up to a minute
+            if osp.exists(saved):
+                break
+            time.sleep(0.1)
+        self._die()

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
+from mmseg_depict.fileio import safe_torch_load
 from .common import (LAYOUT_SIZES, ROOT, load_unformatted_config, small_config,
                      write_config)
 from .test_train_test_e2e import metrics_of
@@ -97,3 +98,49 @@ def test_two_process_train_and_test(tmp_path, layout):
     paths = evaluated_paths(tmp_path)
     assert len(paths) == 3 and len(set(paths)) == 3
     assert 0 <= metrics_of(test_dir)['mIoU'] <= 100
+
+
+def test_lost_workers_restart_the_group_which_resumes(tmp_path):
+    """torchrun's elastic restarts through tools/dist_train.sh: rank 1 is
+    SIGKILLed after the checkpoint of iteration 2, then, in the restarted
+    group, rank 0 while it writes the checkpoint of iteration 4. The job
+    finishes by itself (two restarts, each resuming from the newest
+    checkpoint that loads) with the weights of an uninterrupted run, bit
+    for bit."""
+    config, _ = probed_config('ade20k', tmp_path)
+    cfg = load_unformatted_config(config)
+    cfg.train_cfg.update(max_iters=6, val_interval=6)
+    cfg.param_scheduler = [
+        dict(s, end=6) if 'end' in s else s for s in cfg.param_scheduler
+    ]
+    cfg.default_hooks.checkpoint.update(interval=2, save_optimizer=True)
+    plain = write_config(cfg, str(tmp_path / 'plain.py'))
+    cfg.custom_hooks += [
+        dict(
+            type='KillWorkerOnceHook',
+            at_iter=2,
+            marker=str(tmp_path / 'killed_rank1'),
+            rank=1),
+        dict(
+            type='KillWorkerOnceHook',
+            at_iter=4,
+            marker=str(tmp_path / 'killed_in_save'),
+            during='save')
+    ]
+    faulty = write_config(cfg, str(tmp_path / 'faulty.py'))
+    reference = str(tmp_path / 'reference')
+    run_script(['tools/dist_train.sh', plain, '2', '--work-dir', reference],
+               port=29571)
+    work = str(tmp_path / 'work')
+    log = run_script(['tools/dist_train.sh', faulty, '2', '--work-dir', work],
+                     port=29573)
+    assert osp.exists(tmp_path / 'killed_rank1')
+    assert osp.exists(tmp_path / 'killed_in_save')
+    for restart in (1, 2):
+        assert f'TORCHELASTIC_RESTART_COUNT={restart}: a restarted run' in log
+    assert log.count('resumed epoch: 0, iter: 2') >= 2  # once per rank
+    expected = safe_torch_load(osp.join(reference, 'iter_6.pth'))['state_dict']
+    weights = safe_torch_load(osp.join(work, 'iter_6.pth'))['state_dict']
+    assert weights.keys() == expected.keys()
+    for key in expected:
+        assert torch.equal(weights[key], expected[key]), key

@@ -10,8 +10,9 @@ from mmseg_depict.datasets import check_config_data
 from mmseg_depict.engine import (add_runner_args, build_runner,
                                  compile_forward, data_loaders_for, enable_amp,
                                  load_config, newest_loadable_checkpoint,
-                                 parse_runner_args, set_resume,
-                                 shutdown_distributed, take_compile_option)
+                                 parse_runner_args, restarted_resume,
+                                 set_resume, shutdown_distributed,
+                                 take_compile_option)
 
 
 def parse_args(argv=None):
@@ -41,7 +42,7 @@ def main(argv=None):
                       args.work_dir)
     if args.amp:
         enable_amp(cfg, args.amp)
-    set_resume(cfg, args.resume)
+    set_resume(cfg, args.resume or restarted_resume())
     check_config_data(
         cfg, data_loaders_for('train', cfg), decode_files=args.check_files)
     compile_kwargs = take_compile_option(cfg, args.compile)

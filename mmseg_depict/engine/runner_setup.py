@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from .resume import newest_loadable_checkpoint
@@ -152,6 +153,23 @@ def set_resume(cfg: Config, resume: Optional[str]) -> None:
         cfg.resume = cfg.load_from is not None
     elif resume is not None:
         cfg.resume, cfg.load_from = True, resume
+
+
+def restarted_resume() -> Optional[str]:
+    """``'auto'`` when this process is a restart of a failed run: torchrun
+    restarting its worker group (``TORCHELASTIC_RESTART_COUNT``, see
+    ``tools/dist_launch.sh``'s ``MAX_RESTARTS``) or Slurm requeueing the
+    job (``SLURM_RESTART_COUNT``); else None. A restart then resumes from
+    the newest checkpoint without ``--resume`` on its command line."""
+    for name in ('TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT'):
+        count = int(os.environ.get(name) or 0)
+        if count > 0:
+            print_log(
+                f'{name}={count}: a restarted run, resuming from the '
+                'newest checkpoint in the work dir',
+                logger='current')
+            return 'auto'
+    return None
 
 
 def set_test_outputs(cfg: Config, out: Optional[str], show: bool,
