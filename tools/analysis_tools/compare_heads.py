@@ -15,7 +15,8 @@ ViTPyramidNeck and on ResNet-50. No pretrained weights; latency is one
 ``encode_decode`` of a whole image, the training step is ``loss`` +
 backward on random labels (all models in train mode, same input), and its
 peak memory: on CUDA the peak allocated (weights and gradients included),
-on the CPU the peak resident memory the step adds to the process. Every
+on the CPU the peak resident memory that building the model and one step
+add to a fresh process (weights and gradients included). Every
 ViT encoder runs with fused attention (``fuse_multihead_attention``;
 mmseg's Segmenter config builds the stock ViT), so the heads differ and
 nothing else.
