@@ -8,13 +8,16 @@ import os.path as osp
 import signal
 import time
 
+import numpy as np
 import torch
+from mmcv.transforms import BaseTransform
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS as MMSEG_METRICS
+from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 
 from mmseg_depict.evaluation import PanopticQualityMetric
 from mmseg_depict.fileio import AtomicLocalBackend
@@ -153,3 +156,18 @@ class KillWorkerOnceHook(Hook):
                 break
             time.sleep(0.1)
         self._die()
+
+
+@MMSEG_TRANSFORMS.register_module()
+class RankDependentFlip(BaseTransform):
+    """Flips the image and its label on a coin from numpy's global
+    generator after ``rank + 1`` draws: the ranks' generators drift apart,
+    as data-dependent transforms in the main process (``num_workers=0``,
+    e.g. ``RandomCrop``'s ``cat_max_ratio`` retries) make them."""
+
+    def transform(self, results: dict) -> dict:
+        coin = np.random.rand(get_rank() + 1)[-1]
+        if coin < 0.5:
+            results['img'] = results['img'][:, ::-1].copy()
+            results['gt_seg_map'] = results['gt_seg_map'][:, ::-1].copy()
+        return results

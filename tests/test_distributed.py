@@ -106,7 +106,8 @@ def test_lost_workers_restart_the_group_which_resumes(tmp_path):
     group, rank 0 while it writes the checkpoint of iteration 4. The job
     finishes by itself (two restarts, each resuming from the newest
     checkpoint that loads) with the weights of an uninterrupted run, bit
-    for bit."""
+    for bit, although the ranks' random generators differ (each rank
+    resumes with its own)."""
     config, _ = probed_config('ade20k', tmp_path)
     cfg = load_unformatted_config(config)
     cfg.train_cfg.update(max_iters=6, val_interval=6)
@@ -114,6 +115,9 @@ def test_lost_workers_restart_the_group_which_resumes(tmp_path):
         dict(s, end=6) if 'end' in s else s for s in cfg.param_scheduler
     ]
     cfg.default_hooks.checkpoint.update(interval=2, save_optimizer=True)
+    # Before packing: each rank draws its own amount from numpy.
+    cfg.train_dataloader.dataset.pipeline.insert(
+        -1, dict(type='RankDependentFlip'))
     plain = write_config(cfg, str(tmp_path / 'plain.py'))
     cfg.custom_hooks += [
         dict(

@@ -3,7 +3,8 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import HOOKS
 
 
@@ -17,6 +18,24 @@ def capture_random_state() -> dict:
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state
+
+
+def _checkpoint_due(runner, by_epoch: bool) -> bool:
+    """Whether the Runner's checkpoint hook saves after this iteration
+    (``by_epoch=False``) or epoch (``True``)."""
+    for hook in runner.hooks:
+        if not isinstance(hook, CheckpointHook) or hook.by_epoch != by_epoch:
+            continue
+        if by_epoch:
+            return hook.every_n_epochs(
+                runner, hook.interval,
+                hook.save_begin) or (hook.save_last
+                                     and hook.is_last_train_epoch(runner))
+        return hook.every_n_train_iters(
+            runner, hook.interval,
+            hook.save_begin) or (hook.save_last
+                                 and hook.is_last_train_iter(runner))
+    return False
 
 
 def restore_random_state(state: dict) -> None:
@@ -70,22 +89,59 @@ class ResumeRandomStateHook(Hook):
     (which the resumed run did not do at that point) draws nothing from the
     training's generators. With data-loader workers, the replayed batches
     bring the workers' generators to the same state as well.
+
+    In a distributed run every rank's state is stored
+    (``checkpoint['random_state_of_ranks']``, gathered from all ranks
+    before the checkpoint hook saves, since only rank 0 writes) and each
+    rank resumes with its own: the ranks' generators drift apart whenever
+    they draw different amounts (data-dependent transforms in the main
+    process, such as ``RandomCrop``'s ``cat_max_ratio`` retries), and rank
+    0's state on every rank made such a resume differ from the
+    uninterrupted run (``tests/test_distributed.py``).
     """
 
-    priority = 'VERY_LOW'
+    # Before the checkpoint hook (VERY_LOW): the gather must precede a save.
+    priority = 'LOW'
 
     def __init__(self) -> None:
         self._loaded: Optional[dict] = None
         self._before_val: Optional[dict] = None
+        self._of_ranks: Optional[list] = None  # training's, at a save
+        self._of_ranks_before_val: Optional[list] = None
+
+    @staticmethod
+    def _gather(state: dict) -> Optional[list]:
+        return all_gather_object(state) if get_world_size() > 1 else None
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None) -> None:
+        if get_world_size() > 1 and _checkpoint_due(runner, by_epoch=False):
+            self._of_ranks = self._gather(capture_random_state())
+
+    def after_train_epoch(self, runner) -> None:
+        if get_world_size() > 1 and _checkpoint_due(runner, by_epoch=True):
+            self._of_ranks = self._gather(capture_random_state())
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         # Saves during validation (a new best, and the checkpoint hook's
         # re-save after it) store the training's state, not the val loop's.
+        during_val = self._before_val is not None
         checkpoint['random_state'] = self._before_val or \
             capture_random_state()
+        of_ranks = self._of_ranks_before_val if during_val else \
+            self._of_ranks
+        if of_ranks is not None:
+            checkpoint['random_state_of_ranks'] = of_ranks
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        self._loaded = checkpoint.get('random_state')
+        of_ranks = checkpoint.get('random_state_of_ranks')
+        if of_ranks is not None and len(of_ranks) == get_world_size():
+            self._loaded = of_ranks[get_rank()]
+        else:  # one process, or resumed on another number of ranks
+            self._loaded = checkpoint.get('random_state')
 
     def before_train_epoch(self, runner) -> None:
         state, self._loaded = self._loaded, None
@@ -101,8 +157,10 @@ class ResumeRandomStateHook(Hook):
 
     def before_val(self, runner) -> None:
         self._before_val = capture_random_state()
+        self._of_ranks_before_val = self._gather(self._before_val)
 
     def after_val(self, runner) -> None:
         if self._before_val is not None:
             restore_random_state(self._before_val)
             self._before_val = None
+            self._of_ranks_before_val = None
