@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-try:  # libspng: decodes PNGs about 1.7x faster than OpenCV's libpng
+try:  # libspng decodes PNGs faster than OpenCV's libpng (benchmarks.md)
     import pyspng
 except ImportError:  # pragma: no cover - it is in requirements.txt
     pyspng = None

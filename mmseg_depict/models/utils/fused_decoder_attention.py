@@ -8,11 +8,10 @@ class FusedDecoderAttentionMixin:
     With ``fused_attention=True`` its modules are converted in place after
     the upstream ``__init__``: same parameters and state-dict keys, the same
     function (float64 test: 1e-10), the masked attention's boolean masks
-    included. Off by default: on a 2-core CPU it does not measurably pay
-    (``benchmark_speedups.py --parts mmdet``, two runs: Mask2Former R50
-    training step 0.90x and 1.04x the time, inference 0.99x and 0.96x:
-    100 queries over at most 64x64 tokens, small matrices); on GPUs it is
-    not measured yet.
+    included. Off by default: on a CPU it does not measurably pay (100
+    queries over at most 64x64 tokens: small matrices;
+    ``benchmark_speedups.py --parts mmdet``, docs/benchmarks.md); on GPUs
+    it is not measured yet.
 
     Args:
         fused_attention (bool): Convert the decoder's attention (default:
