@@ -13,12 +13,11 @@ parallel processes and names every file that fails:
 * a label whose size differs from its image's.
 """
 import os
-from multiprocessing import get_context
 from typing import List, Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
-from mmengine.utils import ProgressBar
+from mmengine.utils import track_parallel_progress
 
 
 def _decode(path: str, flag: str,
@@ -59,34 +58,24 @@ def check_sample(sample: Tuple[str, Optional[str]]) -> List[str]:
 
 
 def find_bad_files(samples: Sequence[Tuple[str, Optional[str]]],
-                   nproc: Optional[int] = None,
-                   progress: bool = True) -> List[str]:
-    """Decode every (image, label) pair in ``nproc`` processes.
+                   nproc: Optional[int] = None) -> List[str]:
+    """Decode every (image, label) pair in ``nproc`` processes, with
+    mmengine's progress bar.
 
     Args:
         samples (Sequence[tuple]): (image path, label path or None).
         nproc (int, optional): Processes; default: the CPUs this process
             may use.
-        progress (bool): Show a progress bar.
 
     Returns:
         list[str]: One line per problem, in ``samples`` order.
     """
+    if not samples:
+        return []
     nproc = nproc or len(os.sched_getaffinity(0))
-    bar = ProgressBar(len(samples)) if progress and samples else None
-    found: List[List[str]] = []
-    chunk = max(1, min(64, len(samples) // (8 * nproc) or 1))
-    if nproc == 1:
-        results = map(check_sample, samples)
-        for problems in results:
-            found.append(problems)
-            bar and bar.update()
-    else:
-        # fork: the workers need nothing but this module, already imported.
-        with get_context('fork').Pool(nproc) as pool:
-            for problems in pool.imap(check_sample, samples, chunk):
-                found.append(problems)
-                bar and bar.update()
-    if bar:
-        bar.file.write('\n')
+    found = track_parallel_progress(
+        check_sample,
+        list(samples),
+        nproc,
+        chunksize=max(1, min(64, len(samples) // (8 * nproc))))
     return [line for problems in found for line in problems]
