@@ -9,13 +9,14 @@ scope, as mmseg's / mmdet's do.
 """
 # Importing the subpackages registers their modules.
 from . import apis, datasets, engine, evaluation, fileio, models, utils  # noqa
-from .upstream_patches import PATCHES, apply_upstream_patches, undo_patch
+from .upstream_patches import (INSTANCE_REWIRINGS, PATCHES,
+                               apply_upstream_patches, undo_patch)
 from .utils.set_env import register_all_modules
 from .version import __version__
 
 apply_upstream_patches()
 
 __all__ = [
-    'PATCHES', '__version__', 'apply_upstream_patches', 'register_all_modules',
-    'undo_patch'
+    'INSTANCE_REWIRINGS', 'PATCHES', '__version__', 'apply_upstream_patches',
+    'register_all_modules', 'undo_patch'
 ]

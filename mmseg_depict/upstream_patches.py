@@ -5,7 +5,10 @@ modules in the mmseg / mmdet registries, which changes no existing entry).
 Nothing else in mmengine, mmseg or mmdet is altered:
 ``tests/test_upstream_patches.py`` imports the package into a fresh
 interpreter and compares every attribute of every mmengine / mmseg / mmdet
-module, the checkpoint loader schemes and the file backends with this list.
+module and class, the checkpoint loader schemes and the file backends with
+this list. What is changed on single objects on request (a model's
+``parse_losses``, attention modules' class, ...) is listed apart, in
+:data:`INSTANCE_REWIRINGS`.
 
 They apply on import, not in our tools only, because our configs are also run
 by mmseg's and mmdet's own ``tools/train.py`` / ``tools/test.py`` and by
@@ -65,6 +68,46 @@ PATCHES: Tuple[Patch, ...] = (
         'with "panopticapi is not installed". Filled from our own COCO '
         'panoptic id encoding, only where that import failed '
         '(apis/det_inferencer_compat.py).'),
+)
+
+#: Changes to other libraries' objects made on single instances (a model,
+#: its modules), when a config or a flag asks for them; nothing here is
+#: applied on import. Same columns as :data:`PATCHES`; the import test
+#: (tests/test_upstream_patches.py) compares the libraries' modules and
+#: classes too, and each rewiring's own test checks its outputs.
+INSTANCE_REWIRINGS: Tuple[Patch, ...] = (
+    Patch(
+        'model.parse_losses (the trained model instance)', 'mmengine 0.10.7',
+        'fix', 'mmengine trains on through a NaN loss and saves the broken '
+        'weights. FiniteLossHook (default_hooks.finite_loss in our configs) '
+        'wraps the instance\'s parse_losses, which train_step calls between '
+        'the forward and the optimizer step, and stops every rank before the '
+        'update (engine/hooks/finite_loss_hook.py).'),
+    Patch(
+        'MultiheadAttention.__class__ of modules in a model', 'mmcv 2.1.0',
+        'policy', 'mmcv\'s MultiheadAttention never reaches PyTorch\'s fused '
+        'attention kernels; fuse_multihead_attention (FusedVisionTransformer, '
+        'fused_attention=True of the Mask2Former heads) turns given '
+        'instances into FusedMultiheadAttention: same parameters and state '
+        'dict, equal in float64 (models/layers/fused_multihead_attention.py).'
+    ),
+    Patch(
+        'forward of the backbone, neck and decode head instances',
+        'mmengine 0.10.7', 'policy',
+        '--compile: torch.compile on those parts only, so that the loss and '
+        'the optimizer step stay eager (mmengine\'s compile key would '
+        'compile them too) (engine/forward_compile.py).'),
+    Patch(
+        'model.extract_feat (an evaluated model instance)', 'mmseg 1.2.2',
+        'policy', 'Decoder-parameter noise curves run the decoder tens of '
+        'times per image; replayed_features stores each image\'s backbone '
+        'and neck features once and returns them on later passes, restoring '
+        'the method on exit (apis/decoder_parameter_noise.py).'),
+    Patch(
+        'BatchNorm modules of an evaluated backbone', 'mmcv 2.1.0', 'policy',
+        'compare_trained_heads.py --fuse-conv-bn: mmcv\'s fuse_conv_bn folds '
+        'them into the preceding convolutions of that one model (equal up '
+        'to float rounding) (apis/per_image_evaluation.py).'),
 )
 
 _UNDO: Dict[str, Callable[[], None]] = {}

@@ -29,7 +29,7 @@ from mmengine.utils import ManagerMixin
 from mmseg.registry import MODELS as SEG_MODELS
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
+from mmseg_depict.dataset_prep.synthetic import SYNTHETIC_MAKERS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

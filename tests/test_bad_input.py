@@ -87,7 +87,7 @@ def test_unknown_head_mode_from_config(synthetic_roots, tmp_path):
 
 
 def test_synthetic_data_is_deterministic(tmp_path):
-    from mmseg_depict.datasets.synthetic import make_cityscapes
+    from mmseg_depict.dataset_prep.synthetic import make_cityscapes
     a = make_cityscapes(str(tmp_path / 'a'), 2, 1, (32, 64), seed=3)
     b = make_cityscapes(str(tmp_path / 'b'), 2, 1, (32, 64), seed=3)
     files = sorted(

@@ -13,8 +13,8 @@ import torch
 from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmengine.config import Config
 
-from mmseg_depict.datasets.synthetic.scenes import render_scene
-from mmseg_depict.engine import config_scope
+from mmseg_depict.dataset_prep.synthetic.scenes import render_scene
+from mmseg_depict.tasks import task_of
 from .common import CONFIGS, shrink_for_inference
 
 ALL_CONFIGS = sorted(
@@ -77,7 +77,7 @@ def pooled_initial_weights(monkeypatch):
 def test_config_predicts_through_inference_api(name, scene_file,
                                                pooled_initial_weights):
     cfg = shrink_for_inference(Config.fromfile(osp.join(CONFIGS, name)))
-    if config_scope(cfg) == 'mmseg':
+    if not task_of(cfg).panoptic:
         from mmseg.apis import inference_model, init_model
         model = init_model(cfg, None, device='cpu')
         result = inference_model(model, scene_file)

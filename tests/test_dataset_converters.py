@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from mmdet.datasets import ADE20KPanopticDataset
 
-from mmseg_depict.datasets.synthetic import make_ade20k, make_cityscapes
+from mmseg_depict.dataset_prep.synthetic import make_ade20k, make_cityscapes
 from mmseg_depict.utils import rgb2id
 from .common import run_tool
 

@@ -12,9 +12,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
+from mmseg_depict.converters import (UnknownCheckpointLayout,
+                                     convert_detr_panoptic)
 from mmseg_depict.fileio import safe_torch_load
-from mmseg_depict.models.utils import (UnknownCheckpointLayout,
-                                       convert_detr_panoptic)
 from .common import CONFIGS, run_tool
 from .detr_reference import DETRPanopticReference
 

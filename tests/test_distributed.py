@@ -13,7 +13,7 @@ import sys
 import pytest
 import torch
 
-from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
+from mmseg_depict.dataset_prep.synthetic import SYNTHETIC_MAKERS
 from mmseg_depict.fileio import safe_torch_load
 from .common import (LAYOUT_SIZES, ROOT, load_unformatted_config, small_config,
                      write_config)

@@ -12,11 +12,11 @@ from efficientnet_lite_pytorch import EfficientNet
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
+from mmseg_depict.converters import (UnknownCheckpointLayout,
+                                     convert_efficientnet_lite,
+                                     installed_weights)
 from mmseg_depict.fileio import safe_torch_load
 from mmseg_depict.models.backbones.efficientnet_lite import stage_layout
-from mmseg_depict.models.utils import (UnknownCheckpointLayout,
-                                       convert_efficientnet_lite,
-                                       installed_weights)
 from .common import run_tool
 
 #: Sizes that exercise TensorFlow's asymmetric "same" padding: odd and even
@@ -171,8 +171,8 @@ def test_bad_arguments_are_named():
 
 
 def test_missing_weight_package_is_named(monkeypatch):
-    from mmseg_depict.models.utils import efficientnet_lite_convert
-    monkeypatch.setitem(efficientnet_lite_convert.WEIGHT_PACKAGES, 'lite2',
+    from mmseg_depict.converters import efficientnet_lite as converter
+    monkeypatch.setitem(converter.WEIGHT_PACKAGES, 'lite2',
                         'not_installed_lite2_model')
     with pytest.raises(FileNotFoundError, match='not-installed-lite2-model'):
         installed_weights('lite2')

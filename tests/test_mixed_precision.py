@@ -21,7 +21,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from mmseg_depict.engine import enable_amp
+from mmseg_depict.cli import enable_amp
 from mmseg_depict.utils.model_analysis import build_model
 from tests.common import CONFIGS, load_unformatted_config, small_config
 

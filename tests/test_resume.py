@@ -5,7 +5,7 @@ import os.path as osp
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmseg_depict.engine import build_runner
+from mmseg_depict.cli import build_runner
 from .common import load_unformatted_config, run_tool, small_config
 
 

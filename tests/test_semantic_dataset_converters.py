@@ -14,7 +14,7 @@ import pytest
 from cityscapesscripts.helpers.annotation import Annotation, CsPoly, Point
 from pycocotools import mask as mask_utils
 
-from mmseg_depict.datasets.converters import (CONTEXT59_CATEGORY_IDS,
+from mmseg_depict.dataset_prep.converters import (CONTEXT59_CATEGORY_IDS,
                                               DetailFormatError,
                                               convert_pascal_context)
 from .common import run_tool
@@ -187,7 +187,7 @@ def test_cityscapes_train_ids_from_polygons(tmp_path):
 
 
 def test_cityscapes_bad_inputs_named(tmp_path):
-    from mmseg_depict.datasets.converters import convert_cityscapes
+    from mmseg_depict.dataset_prep.converters import convert_cityscapes
     with pytest.raises(FileNotFoundError, match='gtFine_trainvaltest.zip'):
         convert_cityscapes(str(tmp_path))
     bad = str(tmp_path / 'gtFine' / 'train' / 'ulm' /

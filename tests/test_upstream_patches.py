@@ -1,7 +1,10 @@
 """``import mmseg_depict`` changes nothing in mmengine / mmseg / mmdet
 beyond mmseg_depict/upstream_patches.py's list: a fresh interpreter imports
-them first, snapshots every attribute of every module, the checkpoint loader
-schemes and the file backends, imports the package and compares."""
+them first, snapshots every attribute of every module and of the classes
+they define, the checkpoint loader schemes and the file backends, imports the
+package and compares. The instance-level rewirings
+(``INSTANCE_REWIRINGS``) are made on request on single objects; the
+comparison shows that the import makes none of them on a class."""
 import json
 import subprocess
 import sys
@@ -26,6 +29,11 @@ def snapshot():
             continue
         for key, value in list(vars(module).items()):
             state[f'{name}.{key}'] = id(value)
+            # The classes' own attributes too: a method replaced on a class
+            # leaves the module's attributes as they were.
+            if isinstance(value, type) and value.__module__ == name:
+                for attr, member in list(vars(value).items()):
+                    state[f'{name}.{key}.{attr}'] = id(member)
     tables = (('loader scheme', CheckpointLoader._schemes),
               ('backend', registry_utils.backends),
               ('backend prefix', registry_utils.prefix_to_backends))
@@ -48,7 +56,11 @@ print(json.dumps(dict(changed=changed, atomic=atomic, undone=undone)))
 
 #: What each patch of PATCHES changes, as the probe names it.
 EXPECTED = {
-    'mmengine CheckpointLoader scheme "" (local files)': ["loader scheme ''"],
+    # register_scheme rebuilds the class's (sorted) scheme table.
+    'mmengine CheckpointLoader scheme "" (local files)': [
+        "loader scheme ''",
+        'mmengine.runner.checkpoint.CheckpointLoader._schemes'
+    ],
     'mmengine CheckpointLoader schemes "http://", "https://"':
     ["loader scheme 'http://'", "loader scheme 'https://'"],
     'mmengine.fileio local backend': ["backend 'local'", "backend prefix ''"],

@@ -4,12 +4,11 @@ metrics (e.g. PQ) for mmdet configs. Same flags as mmsegmentation's
 import argparse
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
+from mmseg_depict.cli import (add_runner_args, add_test_writers, build_runner,
+                              data_loaders_for, load_config, parse_runner_args,
+                              set_test_outputs, set_tta, shutdown_distributed)
 from mmseg_depict.datasets import check_config_data
-from mmseg_depict.engine import (add_runner_args, build_runner,
-                                 compile_forward, data_loaders_for,
-                                 dump_detection_results, load_config,
-                                 parse_runner_args, set_test_outputs, set_tta,
-                                 shutdown_distributed, take_compile_option)
+from mmseg_depict.engine import compile_forward, take_compile_option
 
 
 def parse_args(argv=None):
@@ -47,7 +46,7 @@ def main(argv=None):
     runner = build_runner(cfg)
     if compile_kwargs is not None:
         compile_forward(runner.model, compile_kwargs)
-    dump_detection_results(runner, args.out)
+    add_test_writers(runner, args.out)
     runner.test()
     del runner  # its DDP model must go before the process group
     shutdown_distributed()

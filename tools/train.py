@@ -6,12 +6,12 @@ checkpoint path as in mmdetection's.
 import argparse
 
 import mmseg_depict  # noqa: F401  (registries, safe checkpoint loading)
+from mmseg_depict.cli import (add_runner_args, build_runner, data_loaders_for,
+                              enable_amp, load_config, parse_runner_args,
+                              restarted_resume, set_resume,
+                              shutdown_distributed)
 from mmseg_depict.datasets import check_config_data
-from mmseg_depict.engine import (add_runner_args, build_runner,
-                                 compile_forward, data_loaders_for, enable_amp,
-                                 load_config, newest_loadable_checkpoint,
-                                 parse_runner_args, restarted_resume,
-                                 set_resume, shutdown_distributed,
+from mmseg_depict.engine import (compile_forward, newest_loadable_checkpoint,
                                  take_compile_option)
 
 

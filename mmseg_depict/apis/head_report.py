@@ -21,8 +21,9 @@ from ..datasets.transforms.image_corruption import CORRUPTIONS
 from ..evaluation.boundary_iou import boundary_iou
 from ..evaluation.metrics import per_image_areas
 from ..evaluation.paired_bootstrap import paired_bootstrap
+from ..tasks import config_dataset_meta
+from ..utils.cpu_memory import retain_freed_cpu_memory
 from .decoder_parameter_noise import decoder_noise_curve
-from .inference import config_dataset_meta
 from .model_cost import measure_model_cost
 from .per_image_evaluation import PerImageEvaluator, config_ignore_index
 
@@ -101,6 +102,9 @@ def build_report(heads: List[TrainedHead],
                  noise_draws: int = 3,
                  cost_shape: Optional[Sequence[int]] = None,
                  cost_repeats: int = 5,
+                 num_workers: Optional[int] = None,
+                 fuse_conv_bn: bool = False,
+                 retain_freed_memory: bool = False,
                  progress: Callable[[str], None] = print) -> dict:
     """Evaluate every checkpoint (clean, whole split) and every head's first
     checkpoint on corrupted images and with noise on its decoder's
@@ -108,7 +112,12 @@ def build_report(heads: List[TrainedHead],
     ``robustness_images`` of the split), then tabulate; results cached
     under ``out_dir/cache``. With ``cost_shape`` (H, W), each head's model
     cost at that input size too (:func:`measure_model_cost`, median of
-    ``cost_repeats``).
+    ``cost_repeats``; measured before the evaluations). ``num_workers`` and
+    ``fuse_conv_bn`` are :class:`PerImageEvaluator`'s (results with folded
+    BatchNorms are cached apart from the others); ``retain_freed_memory``
+    makes glibc keep freed memory for the evaluations
+    (:func:`~mmseg_depict.utils.cpu_memory.retain_freed_cpu_memory`: the
+    rest of this process, after the cost is measured).
 
     Returns:
         dict: Everything ``report.json`` holds.
@@ -132,6 +141,8 @@ def build_report(heads: List[TrainedHead],
         nonlocal done
         done += 1
         key = f'{_slug(head.name)}-{_fingerprint(head.config, checkpoint)}'
+        if fuse_conv_bn:
+            key += '-fused-bn'
         path = osp.join(cache_dir, key, condition)
         state = 'cached' if osp.isfile(path) else 'evaluating'
         progress(f'[{done}/{steps}] {head.name} '
@@ -166,6 +177,14 @@ def build_report(heads: List[TrainedHead],
         _write_json(curve, path)
         return curve
 
+    # The cost first, while the process is as a user's would be.
+    cost = {
+        head.name:
+        _cached_cost(head, cost_shape, cost_repeats, cache_dir, progress)
+        for head in (heads if cost_shape else [])
+    }
+    if retain_freed_memory:
+        retain_freed_cpu_memory()
     # Head by head, checkpoint by checkpoint: one model per checkpoint
     # serves its clean run and every robustness condition.
     img_paths: List[str] = []  # the first head's: every head's must match
@@ -176,8 +195,12 @@ def build_report(heads: List[TrainedHead],
     for head in heads:
         clean[head.name] = []
         for k, checkpoint in enumerate(head.checkpoints):
-            with PerImageEvaluator(head.config, checkpoint,
-                                   split) as evaluator:
+            with PerImageEvaluator(
+                    head.config,
+                    checkpoint,
+                    split,
+                    num_workers=num_workers,
+                    fuse_conv_bn=fuse_conv_bn) as evaluator:
                 run = evaluate(evaluator, head, 'clean', keep_predictions=True)
                 if img_paths and run['img_paths'] != img_paths:
                     raise ValueError(
@@ -220,11 +243,6 @@ def build_report(heads: List[TrainedHead],
     robustness = {
         name: corruption_table(clean[name][0], robust[name], subset)
         for name in robust
-    }
-    cost = {
-        head.name:
-        _cached_cost(head, cost_shape, cost_repeats, cache_dir, progress)
-        for head in (heads if cost_shape else [])
     }
     first_cfg = Config.fromfile(heads[0].config)
     meta = config_dataset_meta(first_cfg)

@@ -1,11 +1,11 @@
 """Run any config of ours through mmseg's or mmdet's own inference entry
 points, with the checks a user needs before trusting the output.
 
-The config's ``default_scope`` decides the tool set: ``mmseg`` configs go
-through ``mmseg.apis.init_model`` / ``MMSegInferencer`` (semantic label
-maps), ``mmdet`` configs through ``mmdet.apis.init_detector`` /
-``DetInferencer`` (panoptic maps). Two gaps of those entry points are closed
-here:
+The config's task (:mod:`mmseg_depict.tasks`) decides the tool set:
+semantic (``mmseg``) configs go through ``mmseg.apis.init_model`` /
+``MMSegInferencer`` (label maps), panoptic (``mmdet``) configs through
+``mmdet.apis.init_detector`` / ``DetInferencer`` (panoptic maps). Two gaps
+of those entry points are closed here:
 
 * a checkpoint whose tensors do not fit the config (most often: trained for
   another number of classes) is only a warning in mmengine, and the model
@@ -23,11 +23,11 @@ from typing import Optional, Tuple, Union
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope, init_default_scope
+from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
-from ..engine.runner_setup import config_scope
+from ..tasks import Task, config_dataset_meta, task_of
 
 ConfigLike = Union[str, Path, Config]
 
@@ -44,38 +44,8 @@ def load_inference_config(config: ConfigLike) -> Config:
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file {path} does not exist')
     cfg = Config.fromfile(path)
-    config_scope(cfg)
+    task_of(cfg)  # a supported default_scope
     return cfg
-
-
-def config_dataset_meta(cfg: Config) -> dict:
-    """``classes``, ``palette`` (and for panoptic datasets the thing / stuff
-    split) of the config's test dataset, read without touching its files.
-
-    Args:
-        cfg (Config): A config with ``test_dataloader.dataset``.
-
-    Returns:
-        dict: The dataset's ``metainfo`` (lists, ready for a checkpoint).
-    """
-    scope = config_scope(cfg)
-    registry = __import__(f'{scope}.registry', fromlist=['DATASETS']).DATASETS
-    dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
-    # Wrappers keep the real dataset one level down.
-    while dataset_cfg['type'] in ('ConcatDataset', 'RepeatDataset',
-                                  'ClassBalancedDataset'):
-        dataset_cfg = dataset_cfg.get('dataset') or dataset_cfg['datasets'][0]
-    with DefaultScope.overwrite_default_scope(scope):
-        dataset_class = registry.get(dataset_cfg['type'])
-    # The class's METAINFO with the config's overrides, without building
-    # the dataset: some datasets check their folders even when lazy.
-    metainfo = dataset_class._load_metainfo(
-        copy.deepcopy(dataset_cfg.get('metainfo')))
-    return {
-        key: list(value) if isinstance(value, tuple) else value
-        for key, value in metainfo.items()
-        if key in ('classes', 'palette', 'thing_classes', 'stuff_classes')
-    }
 
 
 def model_num_classes(model: torch.nn.Module) -> Optional[int]:
@@ -155,18 +125,16 @@ def _set_dataset_meta(model: torch.nn.Module, cfg: Config,
     meta = (checkpoint_meta or {}).get('dataset_meta')
     meta = {k.lower(): v for k, v in meta.items()} if meta else \
         config_dataset_meta(cfg)
-    current = getattr(model, 'dataset_meta', None) or {}
-    if config_scope(cfg) == 'mmdet' and 'palette' in current:
-        meta['palette'] = current['palette']
-    meta.setdefault('palette', current.get('palette', 'random'))
-    model.dataset_meta = meta
+    model.dataset_meta = task_of(cfg).model_meta(
+        meta,
+        getattr(model, 'dataset_meta', None) or {})
 
 
 def init_inference_model(config: ConfigLike,
                          checkpoint: Optional[str] = None,
-                         device: str = 'cpu') -> Tuple[torch.nn.Module, str]:
+                         device: str = 'cpu') -> Tuple[torch.nn.Module, Task]:
     """Build a model with mmseg's ``init_model`` or mmdet's
-    ``init_detector``, whichever the config's scope asks for.
+    ``init_detector``, whichever the config's task asks for.
 
     Args:
         config (str | Path | Config): Config file or object.
@@ -175,24 +143,19 @@ def init_inference_model(config: ConfigLike,
         device (str): Torch device. Default: ``'cpu'``.
 
     Returns:
-        tuple[nn.Module, str]: The model in eval mode (``model.cfg`` and
-        ``model.dataset_meta`` set) and its scope, ``'mmseg'`` or
-        ``'mmdet'``.
+        tuple[nn.Module, Task]: The model in eval mode (``model.cfg`` and
+        ``model.dataset_meta`` set) and its task (``task.scope``:
+        ``'mmseg'`` or ``'mmdet'``).
     """
     cfg = load_inference_config(config)
-    scope = config_scope(cfg)
-    init_default_scope(scope)
-    if scope == 'mmseg':
-        from mmseg.apis import init_model
-        model = init_model(cfg, None, device=device)
-    else:
-        from mmdet.apis import init_detector
-        model = init_detector(cfg, None, device=device)
+    task = task_of(cfg)
+    init_default_scope(task.scope)
+    model = task.build_model(cfg, device)
     meta = None
     if checkpoint is not None:
         meta = load_fitting_checkpoint(model, checkpoint)
     _set_dataset_meta(model, model.cfg, meta)
-    return model, scope
+    return model, task
 
 
 def build_inferencer(config: ConfigLike,
@@ -212,8 +175,8 @@ def build_inferencer(config: ConfigLike,
         checkpoint does not record them.
     """
     cfg = load_inference_config(config)
-    scope = config_scope(cfg)
-    init_default_scope(scope)
+    task = task_of(cfg)
+    init_default_scope(task.scope)
     # Built without weights, then loaded here once, checked: the
     # inferencers would load a partial fit with only a warning. Their
     # warnings about running without weights do not apply then.
@@ -221,18 +184,12 @@ def build_inferencer(config: ConfigLike,
         if checkpoint is not None:
             for message in ('Checkpoint is not loaded', 'weights is None'):
                 warnings.filterwarnings('ignore', message=message)
-        if scope == 'mmseg':
-            from mmseg.apis import MMSegInferencer
-            inferencer = MMSegInferencer(model=cfg, device=device)
-        else:
-            from mmdet.apis import DetInferencer
-            inferencer = DetInferencer(
-                model=cfg, device=device, show_progress=False)
+        inferencer = task.build_inferencer(cfg, device)
     meta = None
     if checkpoint is not None:
         meta = load_fitting_checkpoint(inferencer.model, checkpoint)
     _set_dataset_meta(inferencer.model, cfg, meta)
-    if scope == 'mmdet':
-        # DetInferencer hands its visualizer the meta once, at start-up.
-        inferencer.visualizer.dataset_meta = inferencer.model.dataset_meta
+    # The visualizers took the meta of the weights-less model at start-up.
+    task.set_visualizer_meta(inferencer.visualizer,
+                             inferencer.model.dataset_meta)
     return inferencer

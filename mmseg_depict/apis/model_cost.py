@@ -132,7 +132,8 @@ def train_step_peak_rss_mib(config: str,
 
 def _step_peak_here(config: str, shape: Tuple[int, int],
                     train_batch: int) -> Optional[float]:
-    import mmseg_depict  # noqa: F401  (registries of a spawned process)
+    # In the spawned process, unpickling this function imported the
+    # package, which registered every module.
     return added_peak_rss_mib(
         lambda: _build_and_step(config, shape, train_batch))
 

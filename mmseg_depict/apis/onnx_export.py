@@ -266,10 +266,10 @@ def random_weights_segmentor(config,
     backbone's ``init_cfg``)."""
     if seed is not None:
         torch.manual_seed(seed)
-    model, scope = init_inference_model(config, None, device)
-    if scope != 'mmseg':
+    model, task = init_inference_model(config, None, device)
+    if task.panoptic:
         raise ValueError('ONNX export covers semantic (mmseg) configs; this '
-                         f'one is {scope}')
+                         f'one is {task.name} ({task.scope})')
     logger = MMLogger.get_current_instance()
     level = logger.level
     logger.setLevel(logging.WARNING)  # init_weights logs every parameter

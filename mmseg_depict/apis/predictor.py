@@ -12,6 +12,7 @@ from mmengine.fileio import put_text
 from PIL import Image
 
 from ..engine.forward_compile import compile_forward
+from ..tasks import task_of
 from ..utils.panoptic_ids import id2rgb, segment_bbox
 from .inference import ConfigLike, build_inferencer
 
@@ -127,13 +128,8 @@ class Predictor:
         self.inferencer = build_inferencer(config, checkpoint, device)
         if compile:
             compile_forward(self.inferencer.model)
-        self.scope = self.inferencer.cfg.get('default_scope', 'mmseg')
+        self.task = task_of(self.inferencer.cfg)
         self.visualizer = self.inferencer.visualizer
-        meta = self.inferencer.model.dataset_meta
-        if self.scope == 'mmseg':
-            self.visualizer.set_dataset_meta(meta['classes'], meta['palette'])
-        else:
-            self.visualizer.dataset_meta = meta
         self.visualizer.alpha = opacity
 
     @classmethod
@@ -148,16 +144,11 @@ class Predictor:
 
     @property
     def is_panoptic(self) -> bool:
-        return self.scope == 'mmdet'
+        return self.task.panoptic
 
     def predict(self, image: np.ndarray):
         """One BGR image -> its ``SegDataSample`` / ``DetDataSample``."""
-        kwargs = dict(no_save_vis=True, no_save_pred=True) \
-            if self.is_panoptic else {}
-        result = self.inferencer(image, return_datasamples=True, **kwargs)
-        if isinstance(result, dict):  # DetInferencer
-            result = result['predictions']
-        return result[0] if isinstance(result, list) else result
+        return self.task.infer(self.inferencer, image)
 
     def paint(self, image: np.ndarray, sample) -> np.ndarray:
         """The prediction painted over a BGR image; returns BGR."""

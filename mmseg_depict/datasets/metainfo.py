@@ -1,7 +1,9 @@
 """Class names and palettes of the datasets our configs read, by name: what
 converted checkpoints record as ``meta.dataset_meta`` so that mmseg's and
 mmdet's inferencers paint with the right names."""
-from typing import Dict, Optional
+from typing import Dict, List, Optional
+
+from ..tasks import meta_lists, task_for_scope
 
 #: name -> (registry scope, dataset class name, number of classes).
 DATASETS: Dict[str, tuple] = {
@@ -21,18 +23,20 @@ def dataset_meta(name: str) -> dict:
         raise KeyError(f'unknown dataset {name!r}; expected one of '
                        f'{sorted(DATASETS)}')
     scope, class_name, _ = DATASETS[name]
-    registry = __import__(f'{scope}.registry', fromlist=['DATASETS']).DATASETS
-    metainfo = registry.get(class_name).METAINFO
-    return {
-        key: [list(v) for v in value] if key == 'palette' else list(value)
-        for key, value in metainfo.items()
-        if key in ('classes', 'palette', 'thing_classes', 'stuff_classes')
-    }
+    return meta_lists(task_for_scope(scope).dataset_class(class_name).METAINFO)
+
+
+def dataset_names(panoptic: bool) -> List[str]:
+    """The panoptic (or the semantic) datasets of :data:`DATASETS`."""
+    return [
+        name for name, (scope, _, _) in DATASETS.items()
+        if task_for_scope(scope).panoptic == panoptic
+    ]
 
 
 def semantic_dataset_for(num_classes: int) -> Optional[str]:
     """The semantic dataset of :data:`DATASETS` with ``num_classes``."""
     for name, (scope, _, count) in DATASETS.items():
-        if scope == 'mmseg' and count == num_classes:
+        if not task_for_scope(scope).panoptic and count == num_classes:
             return name
     return None

@@ -9,7 +9,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, init_default_scope
 
-from ..engine.runner_setup import config_scope
+from ..tasks import task_of
 from .complexity import count_multiply_adds
 
 
@@ -60,15 +60,14 @@ class HeadForward(nn.Module):
 
 def build_model(cfg: Config) -> Tuple[nn.Module, str]:
     """The config's model without pretrained weights, and its scope."""
-    scope = config_scope(cfg)
-    init_default_scope(scope)
+    task = task_of(cfg)
+    init_default_scope(task.scope)
     if 'pretrained' in cfg.model:
         cfg.model.pretrained = None
     cfg.model.backbone.init_cfg = None
-    registry = import_module(f'{scope}.registry').MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(cfg.model)
-    return model, scope
+    with DefaultScope.overwrite_default_scope(task.scope):
+        model = task.registry('MODELS').build(cfg.model)
+    return model, task.scope
 
 
 def default_shape(cfg: Config) -> Tuple[int, int]:

@@ -1,6 +1,6 @@
 from mmengine.registry import init_default_scope as set_default_scope
 
-SCOPES = ('mmseg', 'mmdet')
+from ..tasks import task_for_scope
 
 
 def register_all_modules(init_default_scope: bool = True,
@@ -14,8 +14,7 @@ def register_all_modules(init_default_scope: bool = True,
         scope (str): ``'mmseg'`` (semantic configs) or ``'mmdet'``
             (panoptic configs).
     """
-    if scope not in SCOPES:
-        raise ValueError(f'scope={scope!r}: expected one of {SCOPES}')
+    task_for_scope(scope)  # a supported scope
     from mmdet.utils import register_all_modules as register_mmdet
     from mmseg.utils import register_all_modules as register_mmseg
     register_mmdet(init_default_scope=False)

@@ -33,7 +33,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_depict  # noqa: F401
-from mmseg_depict.models.utils import convert_depict
+from mmseg_depict.converters import convert_depict
 
 RATIOS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)
 DEFAULT_CONFIGS = [

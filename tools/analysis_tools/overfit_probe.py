@@ -27,6 +27,7 @@ from mmengine.runner import set_random_seed
 from mmengine.structures import PixelData
 
 import mmseg_depict  # noqa: F401
+from mmseg_depict.tasks import task_of
 
 AUX = re.compile(r'\.d\d+\.')  # DETR-style losses of intermediate layers
 
@@ -89,9 +90,10 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    if cfg.get('default_scope', 'mmseg') != 'mmseg':
-        sys.exit(f'error: {args.config} is a {cfg.default_scope} config; '
-                 'the probe takes semantic (mmseg) configs')
+    task = task_of(cfg)
+    if task.panoptic:
+        sys.exit(f'error: {args.config} is a {task.name} ({task.scope}) '
+                 'config; the probe takes semantic (mmseg) configs')
     init_default_scope('mmseg')
     try:
         batch = fixed_batch(cfg, args.images, args.seed)

@@ -11,7 +11,7 @@ next to them.
 """
 import argparse
 
-from mmseg_depict.datasets.converters import convert_ade20k_panoptic
+from mmseg_depict.dataset_prep.converters import convert_ade20k_panoptic
 
 
 def main(argv=None):

@@ -11,7 +11,7 @@ Reads ``gtFine/{split}/<city>/*_gtFine_polygons.json``
 """
 import argparse
 
-from mmseg_depict.datasets.converters import cityscapes
+from mmseg_depict.dataset_prep.converters import cityscapes
 
 
 def main(argv=None):

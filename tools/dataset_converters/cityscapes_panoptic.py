@@ -9,7 +9,7 @@ Reads ``gtFine/{split}/<city>/*_gtFine_instanceIds.png``; writes
 """
 import argparse
 
-from mmseg_depict.datasets.converters import convert_cityscapes_panoptic
+from mmseg_depict.dataset_prep.converters import convert_cityscapes_panoptic
 
 
 def main(argv=None):

@@ -20,7 +20,7 @@ ours trains on (then write a config with tools/misc/write_dataset_config.py).
 ``--val-fraction`` (default 0.2,
 seeded by ``--seed``) of the images go to val. The whole export is checked
 before anything is written; the output folder appears only when complete.
-Layout and the overlap rule: mmseg_depict/datasets/converters/
+Layout and the overlap rule: mmseg_depict/dataset_prep/converters/
 custom_dataset.py and docs/custom_dataset.md.
 """
 import argparse
@@ -28,7 +28,7 @@ import sys
 
 from mmengine.utils import ProgressBar
 
-from mmseg_depict.datasets.converters import custom_dataset as custom
+from mmseg_depict.dataset_prep.converters import custom_dataset as custom
 
 
 def _class_list(path):

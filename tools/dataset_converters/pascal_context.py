@@ -12,7 +12,7 @@ PASCAL-Context-59 configs read.
 """
 import argparse
 
-from mmseg_depict.datasets.converters import pascal_context
+from mmseg_depict.dataset_prep.converters import pascal_context
 
 
 def main(argv=None):

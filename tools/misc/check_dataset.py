@@ -24,7 +24,7 @@ problems with their files; exits with status 1 if there is any problem.
 import argparse
 import sys
 
-from mmseg_depict.datasets.prepared_dataset_check import (DATASETS,
+from mmseg_depict.dataset_prep.prepared_dataset_check import (DATASETS,
                                                           check_dataset,
                                                           summary_table)
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import os.path as osp
 
-from mmseg_depict.datasets.synthetic import SYNTHETIC_MAKERS
+from mmseg_depict.dataset_prep.synthetic import SYNTHETIC_MAKERS
 
 MANIFEST = 'synthetic_dataset.json'
 

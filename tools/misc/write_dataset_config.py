@@ -16,8 +16,8 @@ steps; HEAD also fcn, segformer-head, segmenter, detr-seg).
 import argparse
 import sys
 
-from mmseg_depict.datasets.converters import CustomDatasetError
-from mmseg_depict.datasets.custom_config import (BACKBONES, HEADS, LITE_HEADS,
+from mmseg_depict.dataset_prep.converters import CustomDatasetError
+from mmseg_depict.dataset_prep.custom_config import (BACKBONES, HEADS, LITE_HEADS,
                                                  write_dataset_config)
 
 

@@ -20,10 +20,10 @@ import argparse
 
 from mmengine.runner.checkpoint import save_checkpoint
 
-from mmseg_depict.datasets.metainfo import (DATASETS, dataset_meta,
+from mmseg_depict.converters import convert_depict
+from mmseg_depict.datasets.metainfo import (dataset_meta, dataset_names,
                                             semantic_dataset_for)
 from mmseg_depict.fileio import safe_torch_load
-from mmseg_depict.models.utils import convert_depict
 
 
 def parse_args(argv=None):
@@ -40,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument('--patch-size', type=int, default=16)
     parser.add_argument(
         '--dataset',
-        choices=[n for n, spec in DATASETS.items() if spec[0] == 'mmseg'],
+        choices=dataset_names(panoptic=False),
         help='dataset the checkpoint was trained on (default: the one with '
         "the checkpoint's number of classes)")
     return parser.parse_args(argv)

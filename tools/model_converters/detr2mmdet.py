@@ -15,9 +15,9 @@ import argparse
 
 from mmengine.runner.checkpoint import save_checkpoint
 
-from mmseg_depict.datasets.metainfo import DATASETS, dataset_meta
+from mmseg_depict.converters import convert_detr_panoptic
+from mmseg_depict.datasets.metainfo import dataset_meta, dataset_names
 from mmseg_depict.fileio import safe_torch_load
-from mmseg_depict.models.utils import convert_detr_panoptic
 
 
 def main(argv=None):
@@ -27,7 +27,7 @@ def main(argv=None):
     parser.add_argument(
         '--dataset',
         default='coco_panoptic',
-        choices=[n for n, spec in DATASETS.items() if spec[0] == 'mmdet'],
+        choices=dataset_names(panoptic=True),
         help='dataset the checkpoint was trained on (the release: COCO)')
     args = parser.parse_args(argv)
     source = safe_torch_load(args.src, map_location='cpu')

@@ -15,10 +15,10 @@ import argparse
 
 from mmengine.runner.checkpoint import save_checkpoint
 
+from mmseg_depict.converters import (convert_efficientnet_lite,
+                                     installed_weights)
 from mmseg_depict.fileio import safe_torch_load
 from mmseg_depict.models.backbones.efficientnet_lite import ARCH_SETTINGS
-from mmseg_depict.models.utils import (convert_efficientnet_lite,
-                                       installed_weights)
 
 
 def parse_args(argv=None):

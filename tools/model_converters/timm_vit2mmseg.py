@@ -12,8 +12,8 @@ import argparse
 
 from mmengine.runner.checkpoint import save_checkpoint
 
+from mmseg_depict.converters import convert_timm_vit
 from mmseg_depict.fileio import safe_torch_load
-from mmseg_depict.models.utils import convert_timm_vit
 
 
 def parse_args(argv=None):

@@ -12,13 +12,11 @@ class CachedTransforms(BaseTransform):
     per file and keep their output in memory for the next epochs.
 
     On a machine whose cores also train, decoding the same PNGs every
-    epoch is what makes the step wait for data: CamVid's 480x360 image and
-    label take about 6 ms to decode, 50 ms for a batch of 8 on a 2-core
-    CPU, where mmengine's ``data_time`` then reads about 8 % of the step;
-    cached, the random transforms after it leave about 2 %. The cache holds
-    the decoded arrays of every sample seen (CamVid's train split: 367 x
-    0.7 MB = 250 MB), once per data-loader process: use it with
-    ``num_workers=0`` or few workers, on datasets that fit in memory.
+    epoch is what makes the step wait for data (configs/camvid/README.md
+    measures mmengine's ``data_time`` share with and without it). The
+    cache holds the decoded arrays of every sample seen (CamVid's train
+    split: 367 x 0.7 MB = 250 MB), once per data-loader process: use it
+    with ``num_workers=0`` or few workers, on datasets that fit in memory.
 
     Each call returns copies of the cached arrays, so the random transforms
     after it never change what is cached.

@@ -167,9 +167,8 @@ class EfficientNetLite(BaseModule):
             gradient and stay in eval mode (0: none).
         channels_last (bool): Run the convolutions on NHWC tensors (the
             input is converted; outputs stay NHWC). Same values; PyTorch's
-            oneDNN depthwise convolutions are faster this way on a CPU (one
-            measurement on a 2-core machine: a batch-8 256x256 forward +
-            backward in 0.62 s instead of 1.07 s).
+            oneDNN depthwise convolutions are faster this way on a CPU
+            (configs/camvid/README.md has the measurement).
         init_cfg (dict, optional): E.g. ``dict(type='Pretrained',
             checkpoint='pretrain/efficientnet-lite0_in1k.pth')``.
     """

@@ -11,8 +11,8 @@ from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
+from ..layers.precision import at_least_float32
 from ..utils.detr_mask_features import DETRMaskFeatures
-from ..utils.float32_mask_losses import at_least_float32
 from ..utils.panoptic_targets import panoptic_targets
 
 

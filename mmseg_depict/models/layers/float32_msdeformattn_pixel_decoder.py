@@ -5,7 +5,7 @@ from mmdet.models.layers import MSDeformAttnPixelDecoder
 from mmdet.registry import MODELS
 from torch import Tensor
 
-from ..utils.float32_mask_losses import at_least_float32
+from .precision import at_least_float32
 
 
 @MODELS.register_module()

@@ -1,3 +1,6 @@
+from ..layers.fused_multihead_attention import fuse_multihead_attention
+
+
 class FusedDecoderAttentionMixin:
     """A Mask2Former head whose transformer decoder attends through
     ``F.scaled_dot_product_attention``.
@@ -23,7 +26,4 @@ class FusedDecoderAttentionMixin:
         super().__init__(*args, **kwargs)
         self.fused_attention = fused_attention
         if fused_attention:
-            # Imported here: models.layers imports models.utils.
-            from ..layers.fused_multihead_attention import \
-                fuse_multihead_attention
             fuse_multihead_attention(self.transformer_decoder)

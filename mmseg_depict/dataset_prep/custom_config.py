@@ -17,6 +17,7 @@ from typing import Optional, Tuple
 
 from mmengine.config import Config
 
+from ..tasks import Task, task_of
 from .converters.custom_dataset import CustomDatasetError, read_dataset_meta
 
 CONFIGS = osp.join(
@@ -86,9 +87,8 @@ def _scaled(value, factor: float):
 
 
 def _fit_pipeline(pipeline: list, crop, factor: float, num_classes: int,
-                  width_first: bool) -> None:
-    """Fit one pipeline in place; ``width_first``: mmdet's ``RandomCrop``
-    takes (w, h), mmseg's (h, w)."""
+                  task: Task) -> None:
+    """Fit one pipeline in place (``crop``: (h, w))."""
     for t in pipeline:
         kind = t.get('type')
         if kind == 'LoadAnnotations' and 'reduce_zero_label' in t:
@@ -103,25 +103,23 @@ def _fit_pipeline(pipeline: list, crop, factor: float, num_classes: int,
                     round(s * factor)) for s in t['scales']
             ]
         if kind == 'RandomCrop':
-            t['crop_size'] = tuple(crop[::-1] if width_first else crop)
+            t['crop_size'] = task.crop_size(crop)
         if kind == 'EnlargeShortSide':
             t['min_size'] = min(crop)
         if kind == 'TestTimeAug':
             for group in t['transforms']:
-                _fit_pipeline(group, crop, factor, num_classes, width_first)
+                _fit_pipeline(group, crop, factor, num_classes, task)
         if kind == 'CachedTransforms':
-            _fit_pipeline(t['transforms'], crop, factor, num_classes,
-                          width_first)
+            _fit_pipeline(t['transforms'], crop, factor, num_classes, task)
         if kind == 'RandomChoice':
             for choice in t['transforms']:
-                _fit_pipeline(choice, crop, factor, num_classes, width_first)
+                _fit_pipeline(choice, crop, factor, num_classes, task)
 
 
 def _base_crop(cfg: Config) -> Tuple[int, int]:
     for t in cfg.train_dataloader.dataset.pipeline:
         if t['type'] == 'RandomCrop':
-            size = tuple(t['crop_size'])
-            return size[::-1] if cfg.default_scope == 'mmdet' else size
+            return task_of(cfg).crop_size_hw(t['crop_size'])
     raise CustomDatasetError(f'{cfg.filename}: no RandomCrop to fit')
 
 
@@ -173,8 +171,7 @@ def config_text(dataset_dir: str,
     if 'tta_pipeline' in cfg:
         pipelines['tta_pipeline'] = copy.deepcopy(cfg.tta_pipeline)
     for pipeline in pipelines.values():
-        _fit_pipeline(pipeline, crop, factor, num_classes,
-                      cfg.default_scope == 'mmdet')
+        _fit_pipeline(pipeline, crop, factor, num_classes, task_of(cfg))
     values.update(pipelines)
     model = {}
     if 'img_size' in cfg.model.backbone:

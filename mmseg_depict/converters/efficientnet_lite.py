@@ -10,8 +10,8 @@ from typing import Dict, Tuple
 
 from torch import Tensor
 
-from ..backbones.efficientnet_lite import stage_layout
-from .ckpt_convert import UnknownCheckpointLayout
+from ..models.backbones.efficientnet_lite import stage_layout
+from .depict_vit import UnknownCheckpointLayout
 
 #: The package that ships each arch's ImageNet weights.
 WEIGHT_PACKAGES = {

@@ -1,16 +1,15 @@
 """What ``tools/train.py`` and ``tools/test.py`` do to a config before the
 Runner starts, for mmseg (semantic) and mmdet (panoptic) configs alike.
 
-The config's ``default_scope`` picks the registries, and with them mmseg's
-or mmdet's runner, hooks and evaluators; the few places where the two
-tool sets differ (``--out``, ``--show-dir``, TTA) are switched here.
+The config's task (:mod:`mmseg_depict.tasks`, from its ``default_scope``)
+picks the registries, and with them mmseg's or mmdet's runner, hooks and
+evaluators, and what ``--out`` and ``--show-dir`` write.
 """
 import argparse
 import gc
 import os
 import os.path as osp
 import subprocess
-from importlib import import_module
 from typing import Optional, Sequence
 
 import torch
@@ -18,9 +17,8 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from .resume import newest_loadable_checkpoint
-
-SUPPORTED_SCOPES = ('mmseg', 'mmdet')
+from ..engine.resume import newest_loadable_checkpoint
+from ..tasks import task_of
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -61,14 +59,6 @@ def parse_runner_args(parser: argparse.ArgumentParser,
     return args
 
 
-def config_scope(cfg: Config) -> str:
-    scope = cfg.get('default_scope', 'mmseg')
-    if scope not in SUPPORTED_SCOPES:
-        raise ValueError(f'default_scope={scope!r} is not supported; '
-                         f'expected one of {SUPPORTED_SCOPES}')
-    return scope
-
-
 def load_config(path: str,
                 cfg_options: Optional[dict] = None,
                 launcher: str = 'none',
@@ -83,7 +73,7 @@ def load_config(path: str,
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    config_scope(cfg)
+    task_of(cfg)  # a supported default_scope
     cfg.launcher = launcher
     if launcher != 'none' and not torch.cuda.is_available():
         # NCCL needs GPUs; CPU-only distributed runs use gloo, and DDP must
@@ -174,8 +164,8 @@ def restarted_resume() -> Optional[str]:
 
 def set_test_outputs(cfg: Config, out: Optional[str], show: bool,
                      show_dir: Optional[str], wait_time: float) -> None:
-    """``--out``, ``--show`` and ``--show-dir`` in the config's scope."""
-    scope = config_scope(cfg)
+    """``--out``, ``--show`` and ``--show-dir``, as the config's task
+    writes them."""
     if show or show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:
@@ -184,24 +174,13 @@ def set_test_outputs(cfg: Config, out: Optional[str], show: bool,
         hook['draw'] = True
         if show:
             hook['show'], hook['wait_time'] = True, wait_time
-        if show_dir and scope == 'mmseg':
-            cfg.visualizer['save_dir'] = show_dir
-        elif show_dir:
-            hook['test_out_dir'] = show_dir
-    if out and scope == 'mmseg':
-        # IoUMetric writes the predicted label maps as PNGs there.
-        cfg.test_evaluator['output_dir'] = out
-        cfg.test_evaluator['keep_results'] = True
-    elif out and not out.endswith(('.pkl', '.pickle')):
-        raise ValueError(f'--out {out}: mmdet configs dump results to a '
-                         'pickle file (.pkl / .pickle)')
+    task_of(cfg).set_test_outputs(cfg, out, show_dir)
 
 
-def dump_detection_results(runner: Runner, out: Optional[str]) -> None:
-    """mmdet: ``--out`` dumps raw predictions next to the metrics."""
-    if out and config_scope(runner.cfg) == 'mmdet':
-        from mmdet.evaluation import DumpDetResults
-        runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=out))
+def add_test_writers(runner: Runner, out: Optional[str]) -> None:
+    """What ``--out`` adds once the Runner is built (mmdet: a dump of the
+    raw predictions next to the metrics)."""
+    task_of(runner.cfg).add_test_writers(runner, out)
 
 
 def set_tta(cfg: Config) -> None:
@@ -228,8 +207,7 @@ def build_runner(cfg: Config) -> Runner:
         torch.distributed.init_process_group(backend='gloo')
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
-    registry = import_module(f'{config_scope(cfg)}.registry').RUNNERS
-    return registry.build(cfg)
+    return task_of(cfg).registry('RUNNERS').build(cfg)
 
 
 def _slurm_environment() -> None:

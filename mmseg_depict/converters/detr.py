@@ -7,7 +7,7 @@ from typing import Dict, List, Tuple
 
 from torch import Tensor
 
-from .ckpt_convert import UnknownCheckpointLayout
+from .depict_vit import UnknownCheckpointLayout
 
 #: (source pattern, our name); the first match wins, groups are kept.
 _RULES: List[Tuple[str, str]] = [
