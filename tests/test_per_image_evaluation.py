@@ -6,6 +6,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
+import torch
 from mmengine.runner import Runner
 
 from mmseg_depict.apis.decoder_parameter_noise import decoder_noise_curve
@@ -13,7 +14,8 @@ from mmseg_depict.apis.per_image_evaluation import (PerImageEvaluator,
                                                     evaluate_per_image)
 from mmseg_depict.evaluation.metrics import per_image_areas
 from mmseg_depict.evaluation.paired_bootstrap import miou_from_areas
-from .common import last_checkpoint, run_tool
+from .common import (ONE_STEP, last_checkpoint, run_tool, small_config,
+                     train_and_test_in_process)
 
 
 def test_clean_subset_corrupted_and_cached(trained, tmp_path):
@@ -89,3 +91,45 @@ def test_one_evaluator_builds_the_model_once_for_every_condition(
         assert a['img_paths'] == b['img_paths']
         np.testing.assert_array_equal(a['confusion'], b['confusion'])
         np.testing.assert_array_equal(a['boundary'], b['boundary'])
+
+
+def test_folded_batch_norms_and_no_workers_give_the_same_numbers(
+        synthetic_roots, tmp_path):
+    """``fuse_conv_bn`` folds the backbone's BatchNorms (EfficientNet-Lite:
+    every conv has one) and leaves the decode head's; the predictions stay
+    those of the model as trained, up to float rounding. ``num_workers=0``
+    changes where images are loaded, not what is scored."""
+    config = small_config(
+        'camvid',
+        synthetic_roots['camvid'],
+        str(tmp_path),
+        config='camvid/fcn_efficientnet-lite0_1xb8-1k_camvid-256x256.py',
+        **ONE_STEP)
+    work_dir = str(tmp_path / 'work')
+    train_and_test_in_process(config, work_dir)
+    checkpoint = last_checkpoint(work_dir)
+    with PerImageEvaluator(config, checkpoint, 'val') as stock:
+        reference = stock.evaluate(keep_predictions=True)
+    with PerImageEvaluator(
+            config, checkpoint, 'val', num_workers=0,
+            fuse_conv_bn=True) as folded:
+        result = folded.evaluate(keep_predictions=True)
+        model = folded.runner.model
+        loader = folded.dataloader()
+        assert loader.num_workers == 0
+    backbone_norms = [
+        m for m in model.backbone.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+    ]
+    head_norms = [
+        m for m in model.decode_head.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+    ]
+    assert not backbone_norms and head_norms
+    differing = sum(
+        int((a != b).sum()) for a, b in zip(reference['pred'], result['pred']))
+    pixels = sum(p.size for p in reference['pred'])
+    assert differing <= pixels * 1e-3
+    for key in ('aAcc', 'mIoU', 'mAcc'):
+        assert result['metrics'][key] == pytest.approx(
+            reference['metrics'][key], abs=0.1)

@@ -11,7 +11,8 @@ REPORT_DIR/report.md, report.json and figures/.
         [--corruptions gaussian_noise ... | none] [--severities 1 2 3 4 5] \\
         [--robustness-images 20] [--noise-sigmas 0.001 ... 0.1 | none] \\
         [--noise-draws 3] [--bootstrap 1000] [--seed 0] \\
-        [--cost-shape 540 720]
+        [--cost-shape 540 720] [--workers 0] [--fuse-conv-bn] \\
+        [--retain-freed-memory]
 
 Every checkpoint is evaluated on the whole split as tools/test.py evaluates
 it (the config's test pipeline); corruptions and decoder-parameter noise
@@ -72,6 +73,21 @@ def parse_args(argv=None):
         help='also measure each head\'s params, FLOPs, latency and '
         'training step at this input size (e.g. the test scale)')
     parser.add_argument(
+        '--workers',
+        type=int,
+        help='data loader workers of the evaluations (default: the '
+        'config\'s; 0 loads in the evaluating process)')
+    parser.add_argument(
+        '--fuse-conv-bn',
+        action='store_true',
+        help='fold the backbone\'s BatchNorms into its convolutions '
+        '(faster; equal up to float rounding)')
+    parser.add_argument(
+        '--retain-freed-memory',
+        action='store_true',
+        help='let glibc keep freed memory for reuse during the evaluations '
+        '(fewer page faults on large images; after the cost is measured)')
+    parser.add_argument(
         '--seed',
         type=int,
         default=0,
@@ -118,6 +134,9 @@ def main(argv=None):
             noise_sigmas=args.noise_sigmas,
             noise_draws=args.noise_draws,
             cost_shape=args.cost_shape,
+            num_workers=args.workers,
+            fuse_conv_bn=args.fuse_conv_bn,
+            retain_freed_memory=args.retain_freed_memory,
             progress=lambda line: print(line, flush=True))
     except (FileNotFoundError, ValueError) as error:
         sys.exit(f'error: {error}')

@@ -73,16 +73,23 @@ def motion_blur(rgb: np.ndarray, severity: int,
     end_y, end_x = width * np.sin(angle), width * np.cos(angle)
     length = math.hypot(end_y, end_x)
     h, w = rgb.shape[:2]
-    rows, cols = np.arange(h), np.arange(w)
-    blurred = np.zeros(rgb.shape, np.float64)
+    shifts = []
     for i, weight in enumerate(weights):
         dy = -math.ceil(i * end_y / length - 0.5)
         dx = -math.ceil(i * end_x / length - 0.5)
         if abs(dy) >= h or abs(dx) >= w:
             break  # the motion left the image
-        source_rows = np.clip(rows - dy, 0, h - 1)
-        source_cols = np.clip(cols - dx, 0, w - 1)
-        blurred += weight * rgb[source_rows][:, source_cols]
+        shifts.append((dy, dx, weight))
+    # Each shifted copy is a window into the image padded once with its
+    # edges repeated (the reference clamps every index): same values.
+    pad = max(max(abs(dy), abs(dx)) for dy, dx, _ in shifts)
+    padded = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    blurred = np.zeros(rgb.shape, np.float64)
+    term = np.empty(rgb.shape, np.float64)
+    for dy, dx, weight in shifts:
+        window = padded[pad - dy:pad - dy + h, pad - dx:pad - dx + w]
+        np.multiply(window, weight, out=term)
+        blurred += term
     return np.clip(blurred, 0, 255).astype(np.uint8)
 
 
