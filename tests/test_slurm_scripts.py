@@ -10,7 +10,8 @@ import stat
 import subprocess
 import sys
 
-from tests.common import ROOT, small_config
+from tests.common import (ROOT, load_unformatted_config, small_config,
+                          write_config)
 
 SRUN = '''#!/usr/bin/env bash
 printf '%s\\n' "$@" > "$SRUN_LOG"
@@ -35,7 +36,7 @@ def _stand_ins(folder):
         os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
 
 
-def _run(script, args, tmp_path, dry=False):
+def _run(script, args, tmp_path, dry=False, check=True, **extra_env):
     env = dict(
         os.environ,
         PATH=str(tmp_path / 'bin') + os.pathsep + os.environ['PATH'],
@@ -45,14 +46,17 @@ def _run(script, args, tmp_path, dry=False):
         CPUS_PER_TASK='2',
         SRUN_ARGS='--quotatype=auto --exclusive',
         PYTHONUNBUFFERED='1',
-        SRUN_DRY='1' if dry else '')
+        SRUN_DRY='1' if dry else '',
+        **extra_env)
     proc = subprocess.run(['bash', script, *args],
                           cwd=ROOT,
                           env=env,
                           capture_output=True,
                           text=True,
                           timeout=300)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    if check:
+        assert proc.returncode == 0, \
+            proc.stdout[-2000:] + proc.stderr[-4000:]
     with open(tmp_path / 'srun.log') as f:
         return f.read().splitlines(), proc.stdout + proc.stderr
 
@@ -94,3 +98,41 @@ def test_missing_arguments_are_named(tmp_path):
                               capture_output=True,
                               text=True)
         assert proc.returncode == 2 and 'usage:' in proc.stderr
+
+
+def test_requeued_job_resumes_from_its_newest_checkpoint(
+        synthetic_roots, tmp_path):
+    """What ``sbatch --requeue`` does after a node failure: the same command
+    runs again with ``SLURM_RESTART_COUNT`` set; tools/train.py then resumes
+    by itself. The first run is SIGKILLed after its checkpoint of
+    iteration 2 (out of 4)."""
+    _stand_ins(str(tmp_path / 'bin'))
+    cfg = load_unformatted_config(
+        small_config(
+            'ade20k',
+            synthetic_roots['ade20k'],
+            str(tmp_path),
+            max_iters=4,
+            checkpoint_interval=2))
+    cfg.custom_imports = dict(
+        imports=['mmseg_depict', 'tests.dist_probes'],
+        allow_failed_imports=False)
+    cfg.custom_hooks = [
+        dict(
+            type='KillWorkerOnceHook',
+            at_iter=2,
+            marker=str(tmp_path / 'killed'),
+            rank=0)
+    ]
+    config = write_config(cfg, str(tmp_path / 'killed_once.py'))
+    work_dir = str(tmp_path / 'work')
+    args = ['gpu-dev', 'depict', config, work_dir]
+    _, log = _run('tools/slurm_train.sh', args, tmp_path, check=False)
+    assert osp.exists(tmp_path / 'killed')
+    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    assert not osp.exists(osp.join(work_dir, 'iter_4.pth'))
+    _, log = _run(
+        'tools/slurm_train.sh', args, tmp_path, SLURM_RESTART_COUNT='1')
+    assert 'SLURM_RESTART_COUNT=1: a restarted run' in log
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))

@@ -9,6 +9,7 @@ import errno
 import glob
 import os
 import os.path as osp
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,6 +124,39 @@ def test_full_disk_on_a_save_keeps_the_previous_checkpoint(
     best = [c for c in names if c.startswith('best_mIoU_')]
     assert len(best) == 1
     assert safe_torch_load(osp.join(work_dir, best[0]))['state_dict']
+
+
+#: How often the interrupted run is resumed: issue 32 saw one resume in
+#: three end 2e-5 away from the uninterrupted weights; at that rate six
+#: resumes all alike would happen by chance 9 times in 100.
+RESUME_REPEATS = 6
+
+
+def test_every_resume_of_one_interrupted_run_is_bit_identical(
+        fault_config, uninterrupted, tmp_path, monkeypatch):
+    """The full-disk interruption, then ``--resume`` from copies of the same
+    work directory, one after the other: each must end with the
+    uninterrupted weights (a resume whose state depended on timing, e.g.
+    on data-loader workers prefetching before the random state is
+    restored, would differ in some of them)."""
+    interrupted = str(tmp_path / 'interrupted')
+
+    def no_space(obj, filepath):
+        raise OSError(errno.ENOSPC, 'No space left on device', filepath)
+
+    _fail_when_saving(monkeypatch, 'iter_4.pth', no_space)
+    proc = run_tool(
+        ['tools/train.py', fault_config, '--work-dir', interrupted],
+        check=False)
+    assert proc.returncode != 0
+    monkeypatch.undo()
+    for attempt in range(RESUME_REPEATS):
+        work_dir = str(tmp_path / f'resume{attempt}')
+        shutil.copytree(interrupted, work_dir)
+        # last_checkpoint holds an absolute path: point it at the copy.
+        with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(work_dir, 'iter_2.pth'))
+        _resume_to_the_end(fault_config, work_dir, uninterrupted)
 
 
 def test_kill_during_a_save_then_resume_past_broken_files(
