@@ -6,6 +6,7 @@ runs for real (gloo on CPU); the test script's command is only recorded
 (it goes through the same launcher code)."""
 import os
 import os.path as osp
+import socket
 import stat
 import subprocess
 import sys
@@ -17,7 +18,7 @@ SRUN = '''#!/usr/bin/env bash
 printf '%s\\n' "$@" > "$SRUN_LOG"
 [ -n "${SRUN_DRY:-}" ] && exit 0
 export SLURM_PROCID=0 SLURM_NTASKS=1 SLURM_LOCALID=0 SLURM_NODELIST=node[1]
-export MASTER_PORT=29571
+export MASTER_PORT=$STANDIN_MASTER_PORT
 while [[ "$1" == -* ]]; do shift; done
 exec "$@"
 '''
@@ -36,6 +37,14 @@ def _stand_ins(folder):
         os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
 
 
+def _free_port():
+    """A port nothing listens on now (the distributed tests, which may run
+    at the same time, use fixed ones)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def _run(script, args, tmp_path, dry=False, check=True, **extra_env):
     env = dict(
         os.environ,
@@ -47,6 +56,7 @@ def _run(script, args, tmp_path, dry=False, check=True, **extra_env):
         SRUN_ARGS='--quotatype=auto --exclusive',
         PYTHONUNBUFFERED='1',
         SRUN_DRY='1' if dry else '',
+        STANDIN_MASTER_PORT=str(_free_port()),
         **extra_env)
     proc = subprocess.run(['bash', script, *args],
                           cwd=ROOT,
@@ -128,7 +138,7 @@ def test_requeued_job_resumes_from_its_newest_checkpoint(
     work_dir = str(tmp_path / 'work')
     args = ['gpu-dev', 'depict', config, work_dir]
     _, log = _run('tools/slurm_train.sh', args, tmp_path, check=False)
-    assert osp.exists(tmp_path / 'killed')
+    assert osp.exists(tmp_path / 'killed'), log[-3000:]
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
     assert not osp.exists(osp.join(work_dir, 'iter_4.pth'))
     _, log = _run(
