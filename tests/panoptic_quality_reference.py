@@ -6,7 +6,7 @@ from typing import Mapping, Tuple
 
 import numpy as np
 
-from mmseg_depict.evaluation.panoptic_quality import VOID, PQStats
+from mmseg_depict_light.panoptic_quality import VOID, PQStats
 
 
 def reference_pq_image_stats(gt_ids: np.ndarray,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mmseg_depict.dataset_prep.synthetic import (make_ade20k, make_cityscapes,
-                                             make_pascal_context)
+                                                 make_pascal_context)
 from .common import load_script, run_tool
 
 MAKERS = {
@@ -104,8 +104,9 @@ def test_panoptic_layouts(dataset, synthetic_roots, tmp_path, capsys):
     assert 'no problems found' in result.stdout
     assert check(root, dataset, capsys=capsys).returncode == 1  # counts
     # A segment painted into one PNG that its JSON entry does not list.
-    from mmseg_depict.dataset_prep.prepared_dataset_check import PANOPTIC_LAYOUTS
-    from mmseg_depict.utils.panoptic_ids import id2rgb, read_panoptic_ids
+    from mmseg_depict.dataset_prep.prepared_dataset_check import \
+        PANOPTIC_LAYOUTS
+    from mmseg_depict_light.panoptic_ids import id2rgb, read_panoptic_ids
     png_dir = osp.join(root, PANOPTIC_LAYOUTS[dataset][0]['val'].png_dir)
     png = sorted(glob.glob(osp.join(png_dir, '*.png')))[0]
     ids = read_panoptic_ids(png)

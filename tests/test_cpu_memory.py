@@ -17,7 +17,7 @@ import pytest
 from tests.common import ROOT
 
 # Loaded by path, alone: the package's __init__ (mmseg, mmdet) is not needed.
-MODULE = osp.join(ROOT, 'mmseg_depict', 'utils', 'cpu_memory.py')
+MODULE = osp.join(ROOT, 'mmseg_depict_light', 'cpu_memory.py')
 
 
 def huge_pages_always() -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from mmseg_depict.utils.panoptic_ids import read_panoptic_ids
+from mmseg_depict_light.panoptic_ids import read_panoptic_ids
 from tests.common import last_checkpoint, run_tool
 from tests.custom_exports import CATEGORIES, STUFF, write_exports
 

@@ -13,6 +13,7 @@ import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TESTS = osp.join(ROOT, 'tests')
+PACKAGES = ('mmseg_depict', 'mmseg_depict_light')
 
 
 def public_names(path: str):
@@ -99,11 +100,12 @@ def _test_texts():
 
 
 def package_modules():
-    for path in sorted(
-            glob.glob(
-                osp.join(ROOT, 'mmseg_depict', '**', '*.py'), recursive=True)):
-        if osp.basename(path) != '__init__.py':
-            yield osp.relpath(path, ROOT)
+    for package in PACKAGES:
+        for path in sorted(
+                glob.glob(
+                    osp.join(ROOT, package, '**', '*.py'), recursive=True)):
+            if osp.basename(path) != '__init__.py':
+                yield osp.relpath(path, ROOT)
 
 
 def test_every_module_has_a_test_file():

@@ -12,9 +12,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmseg_depict.apis import CheckpointMismatchError, Predictor, read_image
-from mmseg_depict.datasets.metainfo import dataset_meta
 from mmseg_depict.dataset_prep.synthetic.scenes import render_scene
-from mmseg_depict.utils.panoptic_ids import rgb2id
+from mmseg_depict.datasets.metainfo import dataset_meta
+from mmseg_depict_light.panoptic_ids import rgb2id
 from .common import (LAYOUT_SIZES, last_checkpoint, load_script,
                      load_unformatted_config, run_tool)
 

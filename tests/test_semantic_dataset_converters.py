@@ -15,8 +15,8 @@ from cityscapesscripts.helpers.annotation import Annotation, CsPoly, Point
 from pycocotools import mask as mask_utils
 
 from mmseg_depict.dataset_prep.converters import (CONTEXT59_CATEGORY_IDS,
-                                              DetailFormatError,
-                                              convert_pascal_context)
+                                                  DetailFormatError,
+                                                  convert_pascal_context)
 from .common import run_tool
 
 

@@ -6,7 +6,7 @@ the void id (0) and ``id2rgb``. Without it, every call that returns or
 saves predictions stops with "panopticapi is not installed". The two names
 are supplied here from our own id encoding, which is the same format.
 """
-from ..utils.panoptic_ids import id2rgb
+from mmseg_depict_light.panoptic_ids import id2rgb
 
 #: panopticapi's id of unlabelled pixels in a COCO panoptic PNG.
 VOID = 0

@@ -17,12 +17,12 @@ import torch
 from mmengine.config import Config
 from mmseg.evaluation import IoUMetric
 
+from mmseg_depict_light.cpu_memory import retain_freed_cpu_memory
 from ..datasets.transforms.image_corruption import CORRUPTIONS
 from ..evaluation.boundary_iou import boundary_iou
 from ..evaluation.metrics import per_image_areas
 from ..evaluation.paired_bootstrap import paired_bootstrap
 from ..tasks import config_dataset_meta
-from ..utils.cpu_memory import retain_freed_cpu_memory
 from .decoder_parameter_noise import decoder_noise_curve
 from .model_cost import measure_model_cost
 from .per_image_evaluation import PerImageEvaluator, config_ignore_index
@@ -116,7 +116,7 @@ def build_report(heads: List[TrainedHead],
     ``fuse_conv_bn`` are :class:`PerImageEvaluator`'s (results with folded
     BatchNorms are cached apart from the others); ``retain_freed_memory``
     makes glibc keep freed memory for the evaluations
-    (:func:`~mmseg_depict.utils.cpu_memory.retain_freed_cpu_memory`: the
+    (:func:`~mmseg_depict_light.cpu_memory.retain_freed_cpu_memory`: the
     rest of this process, after the cost is measured).
 
     Returns:

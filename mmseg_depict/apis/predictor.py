@@ -11,9 +11,9 @@ import numpy as np
 from mmengine.fileio import put_text
 from PIL import Image
 
+from mmseg_depict_light.panoptic_ids import id2rgb, segment_bbox
 from ..engine.forward_compile import compile_forward
 from ..tasks import task_of
-from ..utils.panoptic_ids import id2rgb, segment_bbox
 from .inference import ConfigLike, build_inferencer
 
 #: File endings read as images when the input is a folder.

@@ -13,7 +13,7 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
-from ..utils.panoptic_ids import read_panoptic_ids
+from mmseg_depict_light.panoptic_ids import read_panoptic_ids
 from .converters.custom_dataset import read_dataset_meta
 
 

@@ -14,7 +14,8 @@ eroded ``d`` times with a 3x3 kernel); one dilation and one erosion of the
 whole label map with a (2d + 1)-square kernel give every class's band in
 one pass.
 
-Light on purpose (numpy and cv2 only), like :mod:`.semantic_folders`.
+Light on purpose (numpy and cv2 only), like
+:mod:`mmseg_depict_light.semantic_folders`.
 """
 import math
 

@@ -17,7 +17,7 @@ its imports (torch, mmseg, mmdet: ~0.5 GB that are not the model's), and the
 minor page faults of that call (each a 4 KiB page the kernel zeroes and
 maps: glibc's fresh blocks); on CUDA ``torch.cuda.max_memory_allocated``.
 ``--retain-freed-memory`` runs every worker with glibc keeping freed memory
-(:func:`mmseg_depict.utils.cpu_memory.retain_freed_cpu_memory`).
+(:func:`mmseg_depict_light.cpu_memory.retain_freed_cpu_memory`).
 
 * ``vit``: DEPICT-SA on ViT-S/B/L (``configs/depict/*ade20k*``), mmseg's
   stock attention and loss (``backbone.fused_attention=False``,
@@ -247,7 +247,7 @@ def _peak_memory(job: dict) -> dict:
 
 
 def _set_allocator(job: dict) -> None:
-    from mmseg_depict.utils.cpu_memory import retain_freed_cpu_memory
+    from mmseg_depict_light.cpu_memory import retain_freed_cpu_memory
     if job['retain_freed_memory'] and not retain_freed_cpu_memory():
         raise RuntimeError('--retain-freed-memory: not applied (the C '
                            'library is not glibc, or it refused)')

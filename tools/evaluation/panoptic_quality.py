@@ -17,8 +17,9 @@ of its largest worker is printed at the end.
 import argparse
 import json
 
-from offline_tools import (Progress, import_light, peak_memory_line,
-                           tune_for_many_images)
+from offline_tools import Progress, peak_memory_line, tune_for_many_images
+
+from mmseg_depict_light.panoptic_folders import PanopticFolders
 
 
 def main(argv=None):
@@ -31,9 +32,8 @@ def main(argv=None):
     parser.add_argument('--out', help='also write the metrics as JSON')
     args = parser.parse_args(argv)
     tune_for_many_images()
-    folders_module = import_light('mmseg_depict.evaluation.panoptic_folders')
-    folders = folders_module.PanopticFolders(args.gt_json, args.gt_folder,
-                                             args.pred_json, args.pred_folder)
+    folders = PanopticFolders(args.gt_json, args.gt_folder, args.pred_json,
+                              args.pred_folder)
     stats = folders.stats(args.nproc, progress=Progress(len(folders.pairs)))
     summary = stats.summary(folders.isthing)
     print(f'{len(folders.pairs)} images')

@@ -17,8 +17,9 @@ imports mmseg); images are read in ``--nproc`` processes, one pair at a time.
 import argparse
 import json
 
-from offline_tools import (Progress, import_light, peak_memory_line,
-                           tune_for_many_images)
+from offline_tools import Progress, peak_memory_line, tune_for_many_images
+
+from mmseg_depict_light import semantic_folders as folders
 
 
 def class_names(dataset, num_classes):
@@ -46,7 +47,6 @@ def main(argv=None):
     parser.add_argument('--out', help='also write the metrics as JSON')
     args = parser.parse_args(argv)
     tune_for_many_images()
-    folders = import_light('mmseg_depict.evaluation.semantic_folders')
     pairs = folders.pair_label_files(args.gt_dir, args.pred_dir,
                                      args.gt_suffix, args.pred_suffix)
     areas = folders.dataset_areas(pairs, args.num_classes, args.ignore_index,

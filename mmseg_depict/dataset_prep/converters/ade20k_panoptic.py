@@ -28,7 +28,7 @@ import numpy as np
 from mmdet.datasets import ADE20KPanopticDataset
 from mmseg.datasets import ADE20KDataset
 
-from ...utils.panoptic_ids import id2rgb, segment_bbox
+from mmseg_depict_light.panoptic_ids import id2rgb, segment_bbox
 
 #: mmseg's ADE150 names whose panoptic name differs in more than the
 #: synonyms after the first comma.

@@ -17,8 +17,8 @@ from mmdet.datasets import CocoPanopticDataset
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
 
+from mmseg_depict_light.panoptic_ids import id2rgb, segment_bbox
 from ...datasets.camvid import CamVidDataset
-from ...utils.panoptic_ids import id2rgb, segment_bbox
 from ..converters import (ADE150_TO_PANOPTIC, convert_ade20k_panoptic,
                           convert_cityscapes_panoptic)
 from .scenes import SCENE_CLASSES, render_scene

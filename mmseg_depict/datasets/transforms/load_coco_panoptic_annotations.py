@@ -1,7 +1,7 @@
 from mmdet.datasets.transforms import LoadAnnotations, LoadPanopticAnnotations
 from mmdet.registry import TRANSFORMS
 
-from ...utils.panoptic_ids import rgb2id
+from mmseg_depict_light.panoptic_ids import rgb2id
 
 
 @TRANSFORMS.register_module()

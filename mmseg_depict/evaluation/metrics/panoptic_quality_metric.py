@@ -10,8 +10,8 @@ from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from ...utils.panoptic_ids import id2rgb, read_panoptic_ids
-from ..panoptic_quality import VOID, PQStats, pq_image_stats
+from mmseg_depict_light.panoptic_ids import id2rgb, read_panoptic_ids
+from mmseg_depict_light.panoptic_quality import VOID, PQStats, pq_image_stats
 
 
 @METRICS.register_module()

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from ....utils.panoptic_ids import id2rgb, segment_bbox
+from mmseg_depict_light.panoptic_ids import id2rgb, segment_bbox
 from .records import CustomDatasetError, Export, Sample
 
 

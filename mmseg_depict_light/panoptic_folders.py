@@ -3,7 +3,7 @@ import json
 import os.path as osp
 from typing import Dict, List, Tuple
 
-from ..utils.panoptic_ids import read_panoptic_ids
+from .panoptic_ids import read_panoptic_ids
 from .panoptic_quality import PQStats, pq_dataset_stats
 
 
