@@ -1,4 +1,4 @@
-"""Registers tests/common.py (helpers, fixtures, hooks) as a plugin in every
+"""Registers tests/common/ (helpers, fixtures, hooks) as a plugin in every
 process that runs tests. The pytest-xdist controller (pytest.ini: ``-n 2``)
 runs none and skips it: its imports (torch, mmengine, mmseg, mmdet) took
 ~5 s before the workers started."""

@@ -2,9 +2,10 @@
 one fresh interpreter runs each as ``__main__`` with ``--help`` (its
 imports, ``sys.path`` from its own folder, the ``__main__`` block, the
 argument parser). The other tests run the scripts' ``main`` in a forked
-child of the test process (``run_tool`` in common.py); train.py also
-starts in fresh interpreters through dist_train.sh for both runners, test.py
-through dist_test.sh (mmseg's runner) and from a fresh ``python`` (mmdet's)."""
+child of the test process (``run_tool``, tests/common/tool_runner.py);
+train.py also starts in fresh interpreters through dist_train.sh for both
+runners, test.py through dist_test.sh (mmseg's runner) and from a fresh
+``python`` (mmdet's)."""
 import glob
 import os.path as osp
 
