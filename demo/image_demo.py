@@ -71,7 +71,9 @@ def main(argv=None):
         if args.save_panoptic:
             png, segments = predictor.panoptic_segments(sample)
             write_image(
-                osp.join(args.out_dir, 'panoptic', name), png[..., ::-1])
+                osp.join(args.out_dir, 'panoptic', name),
+                png,
+                channel_order='rgb')
             images.append(
                 dict(
                     id=index,

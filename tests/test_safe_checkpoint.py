@@ -107,3 +107,27 @@ def test_checkpoint_write_flushes_to_disk(tmp_path, real_fsync):
     assert sorted(os.listdir(tmp_path)) == ['iter_1.pth']
     torch.testing.assert_close(
         _load_checkpoint(path)['state_dict']['w'], torch.ones(2))
+
+
+def test_write_image_takes_either_colour_order(tmp_path):
+    """An RGB array (a visualiser's, a COCO panoptic PNG's) and the same
+    colours in OpenCV's BGR give the same file; a label map is written as
+    it is; an unknown order is named."""
+    import cv2
+
+    from mmseg_depict.fileio.atomic_local_backend import write_image
+    rgb = np.zeros((4, 5, 3), np.uint8)
+    rgb[..., 0] = 200  # red
+    rgb[1, 2] = (1, 2, 3)
+    write_image(str(tmp_path / 'rgb.png'), rgb, channel_order='rgb')
+    write_image(str(tmp_path / 'bgr.png'), rgb[..., ::-1].copy())
+    for name in ('rgb.png', 'bgr.png'):
+        read = cv2.imread(str(tmp_path / name))[..., ::-1]  # as RGB
+        assert np.array_equal(read, rgb), name
+    labels = np.arange(20, dtype=np.uint8).reshape(4, 5)
+    write_image(str(tmp_path / 'labels.png'), labels, channel_order='rgb')
+    assert np.array_equal(
+        cv2.imread(str(tmp_path / 'labels.png'), cv2.IMREAD_UNCHANGED),
+        labels)
+    with pytest.raises(ValueError, match="got 'rbg'"):
+        write_image(str(tmp_path / 'x.png'), rgb, channel_order='rbg')

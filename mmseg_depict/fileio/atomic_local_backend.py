@@ -19,9 +19,24 @@ def publish(partial: str, target: str) -> None:
     os.replace(partial, target)
 
 
-def write_image(path: str, image: np.ndarray) -> None:
+def write_image(path: str,
+                image: np.ndarray,
+                channel_order: str = 'bgr') -> None:
     """``cv2`` encoding (format from the extension, PNG without one), then
-    an all-or-nothing write (temp file + rename)."""
+    an all-or-nothing write (temp file + rename).
+
+    Args:
+        path (str): Destination; missing folders are created.
+        image (np.ndarray): (H, W) or (H, W, 3) array.
+        channel_order (str): ``'bgr'`` (OpenCV's order) or ``'rgb'`` (the
+            visualisers' and the COCO panoptic PNGs' order) for a colour
+            image; the file holds the colours either way.
+    """
+    if channel_order not in ('bgr', 'rgb'):
+        raise ValueError(f"channel_order must be 'bgr' or 'rgb', got "
+                         f'{channel_order!r}')
+    if channel_order == 'rgb' and image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image)
     if not ok:
         raise ValueError(f"could not encode an image for '{path}'")
