@@ -78,6 +78,24 @@ def test_mask_head_layers_and_output_stride():
     assert out.shape == (3, 32, 48)
 
 
+def test_mask_head_with_two_fpn_levels_halves_per_step():
+    """A transformer on the stride-16 map leaves two finer levels: two
+    FPN steps, widths context / 2, / 4, / 8, output at the finest."""
+    head = MODELS.build(
+        dict(
+            type='FPNMaskHead',
+            in_channels=32,
+            fpn_channels=(40, 24),
+            context_channels=64))
+    assert [conv[0].out_channels for conv in head.fpn_convs] == [16, 8]
+    assert head.out_conv.in_channels == 8
+    out = head(
+        torch.randn(2, 32, 4, 6), torch.randn(3, 8, 4, 6),
+        [torch.randn(2, 40, 8, 12),
+         torch.randn(2, 24, 16, 24)], torch.tensor([0, 1, 1]))
+    assert out.shape == (3, 16, 24)
+
+
 def _head(**kwargs):
     torch.manual_seed(0)
     head = MODELS.build(

@@ -68,13 +68,49 @@ def test_init_weights_initialises_every_part_once():
     assert head.detr.is_init and head.is_init
 
 
-def test_semantic_scores_are_bounded_mixtures_of_query_masks():
+def test_mask_sum_scores_are_bounded_mixtures_of_query_masks():
     head = _head().eval()
+    head.semantic_fusion = 'mask_sum'
     with torch.no_grad():
         scores = head(_inputs())
     assert scores.shape == (2, 5, 16, 16)
     # Each query spreads at most its class mass (<= 1) over the classes.
     assert (scores >= 0).all() and (scores.sum(1) <= 10 + 1e-4).all()
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_detr_fusion_is_detrs_panoptic_post_processing(seed):
+    """The default fusion's arg-max is what DETRPanopticFusion (DETR's
+    post-processing, tested against the authors' code) makes of the same
+    queries with stuff classes only, no score threshold and no area
+    filter; an image without an object query keeps its best one."""
+    from mmseg_depict.models.decode_heads.detr_seg_head import DETRSegHead
+    from mmseg_depict.models.seg_heads.detr_panoptic_fusion import \
+        DETRPanopticFusion
+    torch.manual_seed(seed)
+    b, q, k = 3, 12, 6
+    cls_logits = torch.randn(b, q, k + 1) * 3
+    cls_logits[0, :, -1] = 10  # image 0: every query says no-object
+    mask_logits = torch.randn(b, q, 9, 11, dtype=torch.float64) * 4
+    scores = DETRSegHead._query_votes(cls_logits.softmax(-1), mask_logits)
+    assert scores.shape == (b, k, 9, 11)
+    fusion = DETRPanopticFusion(
+        num_things_classes=0, num_stuff_classes=k, score_thr=0.0, min_area=0)
+    for i in range(b):
+        index, query_scores, labels = fusion.select(cls_logits[i])
+        expected = fusion(query_scores, labels, mask_logits[i, index])
+        assert torch.equal(scores[i].argmax(0), expected)
+    assert len(fusion.select(cls_logits[0])[0]) == 1
+
+
+def test_an_unknown_fusion_is_named():
+    with pytest.raises(ValueError, match="semantic_fusion='softmax'"):
+        MODELS.build(
+            dict(
+                type='DETRSegHead',
+                in_channels=[8, 16, 32, 64],
+                num_classes=5,
+                semantic_fusion='softmax'))
 
 
 def test_targets_one_segment_per_class_with_its_box():

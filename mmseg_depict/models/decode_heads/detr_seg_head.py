@@ -33,6 +33,9 @@ def _detr_layer(cross_attention: bool, embed_dims: int = 256) -> dict:
     return layer
 
 
+#: How query masks become class scores (see :class:`DETRSegHead`).
+SEMANTIC_FUSIONS = ('detr', 'mask_sum')
+
 #: DETR's published settings, used where a config gives none.
 DETR_ENCODER = dict(num_layers=6, layer_cfg=_detr_layer(False))
 DETR_DECODER = dict(
@@ -48,8 +51,20 @@ class DETRSegHead(BaseDecodeHead):
     the head; class and box heads, Hungarian matching, the attention map,
     the FPN mask head and all losses are :class:`DETRPanopticHead`'s
     (``self.detr``). Targets come from the label map: one segment per class
-    present, its box from its mask. Inference sums the queries' class
-    probabilities (no-object dropped) times their mask probabilities.
+    present, its box from its mask.
+
+    Inference (``semantic_fusion``), from the last decoder layer:
+
+    * ``'detr'``: DETR's panoptic post-processing read as semantic scores.
+      The queries whose best class is not no-object are kept (the best
+      query if none is); a softmax over the kept queries' mask logits
+      shares each pixel among them and a class scores its best query's
+      share, so the arg-max class is that of the query with the largest
+      mask logit, as in DETR. Without DETR's 0.85 score threshold:
+      every pixel of a semantic map needs a class (on CamVid the threshold
+      cost 6 mIoU, configs/camvid/README.md).
+    * ``'mask_sum'``: MaskFormer's semantic inference: the sum over queries
+      of class probabilities (no-object dropped) times mask sigmoids.
 
     Args:
         in_channels (Sequence[int]): Channels of the four selected inputs,
@@ -63,6 +78,8 @@ class DETRSegHead(BaseDecodeHead):
         decoder (dict, optional): ``DetrTransformerDecoder`` config.
             Default: :data:`DETR_DECODER`.
         positional_encoding (dict): ``SinePositionalEncoding`` config.
+        semantic_fusion (str): ``'detr'`` or ``'mask_sum'`` (above).
+            Default: ``'detr'``.
         detr_head (dict, optional): :class:`DETRPanopticHead` arguments
             (losses, ``train_cfg`` with the assigner, mask branch); class
             counts and FPN channels are filled in. Default: its own defaults,
@@ -82,8 +99,12 @@ class DETRSegHead(BaseDecodeHead):
                  decoder: dict = None,
                  positional_encoding: dict = dict(
                      num_feats=128, normalize=True),
+                 semantic_fusion: str = 'detr',
                  detr_head: dict = None,
                  **kwargs) -> None:
+        if semantic_fusion not in SEMANTIC_FUSIONS:
+            raise ValueError(f'semantic_fusion={semantic_fusion!r}: expected '
+                             f'one of {SEMANTIC_FUSIONS}')
         # No conv_seg to initialise: the weights are set in init_weights.
         kwargs.setdefault('init_cfg', None)
         kwargs.setdefault('loss_decode',
@@ -97,6 +118,7 @@ class DETRSegHead(BaseDecodeHead):
             input_transform='multiple_select',
             **kwargs)
         del self.conv_seg
+        self.semantic_fusion = semantic_fusion
         self.input_proj = nn.Conv2d(in_channels[-1], embed_dims, 1)
         self.positional_encoding = SinePositionalEncoding(
             **positional_encoding)
@@ -167,9 +189,29 @@ class DETRSegHead(BaseDecodeHead):
         masks = self.detr.mask_logits(
             hidden[-1], head_inputs['mask_features'], image,
             torch.arange(q, device=hidden.device).repeat(b))
-        masks = masks.view(b, q, *masks.shape[-2:]).sigmoid()
-        probs = cls_scores[-1].softmax(-1)[..., :-1]
-        return torch.einsum('bqc,bqhw->bchw', probs, masks)
+        masks = masks.view(b, q, *masks.shape[-2:])
+        probs = cls_scores[-1].softmax(-1)
+        if self.semantic_fusion == 'mask_sum':
+            return torch.einsum('bqc,bqhw->bchw', probs[..., :-1],
+                                masks.sigmoid())
+        return self._query_votes(probs, masks)
+
+    @staticmethod
+    def _query_votes(probs: Tensor, mask_logits: Tensor) -> Tensor:
+        """``'detr'`` fusion: (B, Q, K + 1) class probabilities and (B, Q,
+        h, w) mask logits -> (B, K, h, w) scores: each pixel's share of the
+        kept queries (a softmax over them), a class scored by its best
+        query's share (the max, not the sum, so that the arg-max is the
+        class of the query with the largest mask logit, as in DETR)."""
+        scores, labels = probs[..., :-1].max(-1)
+        keep = probs.argmax(-1) != probs.shape[-1] - 1
+        best = scores == scores.max(-1, keepdim=True).values
+        keep |= ~keep.any(-1, keepdim=True) & best  # none kept: the best
+        shares = mask_logits.masked_fill(~keep[..., None, None],
+                                         float('-inf')).softmax(1)
+        b, _, h, w = shares.shape
+        return shares.new_zeros(b, probs.shape[-1] - 1, h, w).scatter_reduce(
+            1, labels[..., None, None].expand_as(shares), shares, 'amax')
 
     def _segment_targets(self, sample) -> InstanceData:
         """One segment per class present (the ignore index is not one)."""

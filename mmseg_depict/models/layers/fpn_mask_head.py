@@ -27,10 +27,12 @@ class FPNMaskHead(BaseModule):
         in_channels (int): Projected feature channels (256).
         num_heads (int): Attention maps per query (8).
         fpn_channels (Sequence[int]): Backbone channels from coarse to fine
-            (res4, res3, res2). Default: (1024, 512, 256).
+            (res4, res3, res2), one FPN step each (DETR has three; a
+            transformer on the stride-16 map leaves two). Default: (1024,
+            512, 256).
         context_channels (int): Sets the stage widths: context / 2 after the
-            stem, then / 4, / 8, / 16 after each FPN step. Default: 256
-            (128, 64, 32, 16).
+            stem, then halved after each FPN step. Default: 256 (128, 64,
+            32, 16 for three steps).
         num_groups (int): GroupNorm groups. Default: 8.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -44,7 +46,8 @@ class FPNMaskHead(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         dim = in_channels + num_heads
-        widths = [context_channels // 2**i for i in range(1, 5)]  # 128..16
+        num_stages = len(fpn_channels) + 1  # the stem and each FPN step
+        widths = [context_channels // 2**(i + 1) for i in range(num_stages)]
         self.stem = nn.Sequential(
             _conv_gn(dim, dim, num_groups), _conv_gn(dim, widths[0],
                                                      num_groups))
