@@ -54,6 +54,31 @@ def test_transform_is_deterministic_per_image_and_bgr(photo):
                                   CORRUPTIONS['contrast'](photo, 2, None))
 
 
+def test_memoised_images_are_made_once_and_equal(photo):
+    """Inside ``memoised(store)`` an image is corrupted once per (path,
+    corruption, severity, seed); a later context with the same store gets
+    the stored image (the same as computing it again), not a shared one."""
+    bgr = np.ascontiguousarray(photo[..., ::-1])
+    blur = ImageCorruption('motion_blur', 2, seed=1)
+    expected = blur(dict(img=bgr.copy(), img_path='a.png'))['img']
+    store = {}
+    with ImageCorruption.memoised(store):
+        first = blur(dict(img=bgr.copy(), img_path='a.png'))['img']
+        other = ImageCorruption('motion_blur', 3, seed=1)(
+            dict(img=bgr.copy(), img_path='a.png'))['img']
+    assert len(store) == 2
+    np.testing.assert_array_equal(first, expected)
+    first[:] = 0  # the caller's copy, not the stored image
+    with ImageCorruption.memoised(store):
+        # A black input: a stored image can only come from the store.
+        again = blur(dict(img=np.zeros_like(bgr), img_path='a.png'))['img']
+    np.testing.assert_array_equal(again, expected)
+    assert (other != expected).any()
+    # Outside any context nothing is looked up.
+    fresh = blur(dict(img=np.zeros_like(bgr), img_path='a.png'))['img']
+    assert not fresh.any()
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="unknown corruption 'fog'"):
         ImageCorruption('fog', 1)

@@ -18,7 +18,7 @@ from mmengine.config import Config
 from mmseg.evaluation import IoUMetric
 
 from mmseg_depict_light.cpu_memory import retain_freed_cpu_memory
-from ..datasets.transforms.image_corruption import CORRUPTIONS
+from ..datasets.transforms.image_corruption import CORRUPTIONS, ImageCorruption
 from ..evaluation.boundary_iou import boundary_iou
 from ..evaluation.metrics import per_image_areas
 from ..evaluation.paired_bootstrap import paired_bootstrap
@@ -150,9 +150,13 @@ def build_report(heads: List[TrainedHead],
                  f'{osp.splitext(condition)[0]} ({state})')
         return path
 
+    # Every head sees the same corrupted images: each is made once.
+    corrupted_images: Dict[tuple, np.ndarray] = {}
+
     def evaluate(evaluator, head, condition, **kwargs):
         cache = cache_path(head, evaluator.checkpoint, f'{condition}.npz')
-        return evaluator.evaluate(cache=cache, **kwargs)
+        with ImageCorruption.memoised(corrupted_images):
+            return evaluator.evaluate(cache=cache, **kwargs)
 
     def noise_curve(evaluator, head):
         grid = hashlib.sha1(repr(

@@ -1,7 +1,8 @@
+import contextlib
 import io
 import math
 import zlib
-from typing import Callable, Dict
+from typing import Callable, Dict, Iterator, Optional
 
 import cv2
 import numpy as np
@@ -145,12 +146,32 @@ class ImageCorruption(BaseTransform):
     Put it right after ``LoadImageFromFile``: the photograph is corrupted at
     its own size, before any resize, as Cityscapes-C corrupts the originals.
 
+    Inside :meth:`memoised`, each (image, corruption, severity, seed) is
+    computed once and then returned from memory: a report that evaluates
+    several models on the same corrupted images pays for them once (in the
+    process that runs the transform, i.e. without loader workers).
+
     Args:
         corruption (str): A key of :data:`CORRUPTIONS`.
         severity (int): 1 (mild) .. 5 (severe).
         seed (int): Combined with the image path into the random state of
             the random corruptions (noise, motion direction).
     """
+
+    #: The store of the active :meth:`memoised` context, else None.
+    _memo: Optional[Dict[tuple, np.ndarray]] = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def memoised(cls, store: Dict[tuple, np.ndarray]) -> Iterator[None]:
+        """Within the context, corrupted images are looked up in ``store``
+        (keyed by image path, corruption, severity and seed) and added to
+        it; pass the same dict to reuse them in a later context."""
+        outer, cls._memo = cls._memo, store
+        try:
+            yield
+        finally:
+            cls._memo = outer
 
     def __init__(self, corruption: str, severity: int, seed: int = 0) -> None:
         if corruption not in CORRUPTIONS:
@@ -168,11 +189,18 @@ class ImageCorruption(BaseTransform):
             raise ValueError(
                 f"ImageCorruption expects a 3-channel uint8 image, got "
                 f"{img.dtype} {img.shape} from '{results.get('img_path')}'")
-        rng = np.random.RandomState(
-            image_seed(self.seed, results.get('img_path', '')))
+        path = results.get('img_path', '')
+        key = (path, self.corruption, self.severity, self.seed)
+        memo = type(self)._memo
+        if memo is not None and key in memo:
+            results['img'] = memo[key].copy()
+            return results
+        rng = np.random.RandomState(image_seed(self.seed, path))
         rgb = np.ascontiguousarray(img[..., ::-1])
         corrupted = CORRUPTIONS[self.corruption](rgb, self.severity, rng)
         results['img'] = np.ascontiguousarray(corrupted[..., ::-1])
+        if memo is not None and path:
+            memo[key] = results['img'].copy()
         return results
 
     def __repr__(self) -> str:
