@@ -2,11 +2,11 @@
 
 ``import mmseg_depict`` applies :data:`PATCHES` (and registers its own
 modules in the mmseg / mmdet registries, which changes no existing entry).
-Nothing else in mmengine, mmseg or mmdet is altered:
+Nothing else in mmengine, mmcv, mmseg or mmdet is altered:
 ``tests/test_upstream_patches.py`` imports the package into a fresh
-interpreter and compares every attribute of every mmengine / mmseg / mmdet
-module and class, the checkpoint loader schemes and the file backends with
-this list. What is changed on single objects on request (a model's
+interpreter and compares every attribute of every mmengine / mmcv / mmseg /
+mmdet module and class, the checkpoint loader schemes and the file backends
+with this list. What is changed on single objects on request (a model's
 ``parse_losses``, attention modules' class, ...) is listed apart, in
 :data:`INSTANCE_REWIRINGS`.
 
@@ -18,6 +18,7 @@ by mmseg's and mmdet's own ``tools/train.py`` / ``tools/test.py`` and by
 To do without one: call :func:`undo_patch` with its ``target`` after the
 import (e.g. ``undo_patch('mmengine.fileio local backend')``).
 """
+import functools
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Tuple
 
@@ -68,6 +69,17 @@ PATCHES: Tuple[Patch, ...] = (
         'with "panopticapi is not installed". Filled from our own COCO '
         'panoptic id encoding, only where that import failed '
         '(apis/det_inferencer_compat.py).'),
+    Patch(
+        'mmcv.cnn.bricks.transformer.MultiheadAttention.__init__',
+        'mmcv 2.1.0', 'fix',
+        'Given the deprecated dropout= argument (mmdet\'s DETR configs pass '
+        'dropout=0.1), mmcv writes it into the dict that is the default of '
+        'dropout_layer, so every MultiheadAttention built later in the '
+        'process without dropout_layer (mmseg\'s ViT layers) drops its '
+        'output with that p: a ViT trained after a DETR was built in the '
+        'same process (a notebook, a forked test) trains differently (3.5e-4 '
+        'apart after 4 steps of the quick-start config). Each call gets a '
+        'fresh default instead.'),
 )
 
 #: Changes to other libraries' objects made on single instances (a model,
@@ -163,6 +175,26 @@ def _supply_panoptic_names() -> Callable[[], None]:
     return undo
 
 
+def _fresh_attention_dropout_default() -> Callable[[], None]:
+    from mmcv.cnn.bricks.transformer import MultiheadAttention
+    original = MultiheadAttention.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        # dropout_layer is the fifth parameter (after embed_dims, num_heads,
+        # attn_drop, proj_drop); mmcv's default value, not a shared dict.
+        if len(args) < 5 and 'dropout_layer' not in kwargs:
+            kwargs['dropout_layer'] = dict(type='Dropout', drop_prob=0.)
+        original(self, *args, **kwargs)
+
+    MultiheadAttention.__init__ = __init__
+
+    def undo():
+        MultiheadAttention.__init__ = original
+
+    return undo
+
+
 def apply_upstream_patches() -> List[str]:
     """Apply :data:`PATCHES` (once); returns their targets."""
     if not _UNDO:
@@ -171,6 +203,7 @@ def apply_upstream_patches() -> List[str]:
         _UNDO[PATCHES[1].target] = undo_loaders
         _UNDO[PATCHES[2].target] = _register_atomic_backend()
         _UNDO[PATCHES[3].target] = _supply_panoptic_names()
+        _UNDO[PATCHES[4].target] = _fresh_attention_dropout_default()
     return [patch.target for patch in PATCHES]
 
 

@@ -126,19 +126,26 @@ def test_full_disk_on_a_save_keeps_the_previous_checkpoint(
     assert safe_torch_load(osp.join(work_dir, best[0]))['state_dict']
 
 
-#: How often the interrupted run is resumed: issue 32 saw one resume in
-#: three end 2e-5 away from the uninterrupted weights; at that rate six
-#: resumes all alike would happen by chance 9 times in 100.
-RESUME_REPEATS = 6
+#: How often the interrupted run is resumed (each from a copy of the same
+#: work directory).
+RESUME_REPEATS = 3
 
 
 def test_every_resume_of_one_interrupted_run_is_bit_identical(
         fault_config, uninterrupted, tmp_path, monkeypatch):
     """The full-disk interruption, then ``--resume`` from copies of the same
     work directory, one after the other: each must end with the
-    uninterrupted weights (a resume whose state depended on timing, e.g.
-    on data-loader workers prefetching before the random state is
-    restored, would differ in some of them)."""
+    uninterrupted weights.
+
+    The resumes are forked after this process built an attention layer
+    as mmdet's DETR configs do (``dropout=0.1``), which is what made one
+    resume in three differ (2e-5) in the suite: whether an earlier test on
+    the same xdist worker had built a DETR decided whether the forked
+    runs' ViT dropped its attention output (mmcv 2.1.0 writes that p into
+    a shared default; fixed in mmseg_depict/upstream_patches.py).
+    """
+    from mmcv.cnn.bricks.transformer import MultiheadAttention
+    MultiheadAttention(16, 2, dropout=0.1)
     interrupted = str(tmp_path / 'interrupted')
 
     def no_space(obj, filepath):

@@ -25,7 +25,7 @@ def snapshot():
     state = {}
     for name, module in list(sys.modules.items()):
         if module is None or name.split('.')[0] not in (
-                'mmengine', 'mmseg', 'mmdet'):
+                'mmengine', 'mmcv', 'mmseg', 'mmdet'):
             continue
         for key, value in list(vars(module).items()):
             state[f'{name}.{key}'] = id(value)
@@ -66,6 +66,8 @@ EXPECTED = {
     'mmengine.fileio local backend': ["backend 'local'", "backend prefix ''"],
     'mmdet.apis.det_inferencer.VOID, .id2rgb':
     ['mmdet.apis.det_inferencer.VOID', 'mmdet.apis.det_inferencer.id2rgb'],
+    'mmcv.cnn.bricks.transformer.MultiheadAttention.__init__':
+    ['mmcv.cnn.bricks.transformer.MultiheadAttention.__init__'],
 }
 
 
@@ -84,10 +86,38 @@ def test_import_changes_only_the_listed_patches():
                                                     'LocalBackend')
 
 
+ATTENTION_DROPOUT_PROBE = r'''
+import sys
+from mmcv.cnn.bricks.transformer import MultiheadAttention
+if sys.argv[1] == 'patched':
+    import mmseg_depict  # noqa: F401
+MultiheadAttention(16, 2, dropout=0.1)  # as mmdet's DETR configs build it
+later = MultiheadAttention(16, 2)  # as mmseg's ViT layers build theirs
+print(later.dropout_layer.p)
+'''
+
+
+def test_attention_dropout_of_one_model_stays_out_of_the_next():
+    """mmcv 2.1.0 alone: the second attention, built without dropout, drops
+    with the first one's p; with the package imported it does not."""
+    probabilities = []
+    for mode in ('mmcv', 'patched'):
+        proc = subprocess.run(
+            [sys.executable, '-c', ATTENTION_DROPOUT_PROBE, mode],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        probabilities.append(float(proc.stdout.split()[-1]))
+    assert probabilities == [0.1, 0.0]
+
+
 def test_every_patch_says_why():
     for patch in PATCHES:
         assert patch.kind in ('fix', 'policy')
-        assert patch.library.split()[0] in ('mmengine', 'mmdet', 'mmseg')
+        assert patch.library.split()[0] in ('mmengine', 'mmcv', 'mmdet',
+                                            'mmseg')
         assert len(patch.reason) > 80, patch.target
 
 
