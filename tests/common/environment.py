@@ -99,3 +99,7 @@ def real_fsync(monkeypatch):
 
     def counted(fd):
         calls.append(fd)
+        return _REAL_FSYNC(fd)
+
+    monkeypatch.setattr(os, 'fsync', counted)
+    return calls
