@@ -39,11 +39,9 @@ def small_depict_segmentor(crop, stride, batch_size):
 
 
 def without_dropout(module):
-    """Every ``nn.Dropout`` off. mmcv 2.1.0's ``MultiheadAttention`` writes a
-    ``dropout=`` argument into its *default* ``dropout_layer`` dict, so once
-    a model with ``dropout=0.1`` attention (mmdet's DETR) is built, every
-    later module built without ``dropout_layer`` (mmseg's ViT layers) in that
-    process drops its output with p=0.1."""
+    """Every ``nn.Dropout`` off, for comparisons of two implementations in
+    training mode. (mmcv 2.1.0's habit of passing one model's attention
+    dropout on to the next is fixed on import: upstream_patches.py.)"""
     for m in module.modules():
         if isinstance(m, torch.nn.Dropout):
             m.p = 0.0
