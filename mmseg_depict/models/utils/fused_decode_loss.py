@@ -9,8 +9,8 @@ class FusedDecodeLossMixin:
 
     mmseg 1.2.2's ``BaseDecodeHead.loss_by_feat`` resizes the logits to the
     label size and keeps that tensor, its log-softmax and their gradients
-    (for a DEPICT ViT-S step about 40 % of its memory and a fifth of its time
-    on a CPU: ``benchmark_speedups.py --parts vit``, docs/benchmarks.md).
+    (K x H x W floats each; their share of a training step:
+    ``benchmark_speedups.py --parts vit``, docs/benchmarks.md).
     With ``fused_loss=True`` the loss and ``acc_seg`` come from
     :func:`~mmseg_depict.models.losses.upsampled_cross_entropy` instead:
     the same values and gradients (float64 test: 1e-10), band by band.
