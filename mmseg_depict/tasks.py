@@ -48,6 +48,11 @@ class Task:
         """The library's own model initialiser (no weights loaded)."""
         raise NotImplementedError
 
+    def data_sample_type(self) -> type:
+        """The library's data sample class (``SegDataSample`` /
+        ``DetDataSample``)."""
+        raise NotImplementedError
+
     def build_inferencer(self, cfg: Config, device: str = 'cpu'):
         """The library's own inferencer for the config (no weights)."""
         raise NotImplementedError
@@ -96,6 +101,10 @@ class SemanticTask(Task):
         from mmseg.apis import init_model
         return init_model(cfg, None, device=device)
 
+    def data_sample_type(self):
+        from mmseg.structures import SegDataSample
+        return SegDataSample
+
     def build_inferencer(self, cfg, device='cpu'):
         from mmseg.apis import MMSegInferencer
         return MMSegInferencer(model=cfg, device=device)
@@ -124,6 +133,10 @@ class PanopticTask(Task):
     def build_model(self, cfg, device='cpu'):
         from mmdet.apis import init_detector
         return init_detector(cfg, None, device=device)
+
+    def data_sample_type(self):
+        from mmdet.structures import DetDataSample
+        return DetDataSample
 
     def build_inferencer(self, cfg, device='cpu'):
         from mmdet.apis import DetInferencer

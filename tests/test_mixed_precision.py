@@ -207,10 +207,9 @@ def test_one_training_step_under_autocast(synthetic_roots, tmp_path, name,
     cfg = load_unformatted_config(
         small_config(
             layout, synthetic_roots[layout], str(tmp_path), config=config))
-    model, scope = build_model(cfg)
+    model, task = build_model(cfg)
     model.train()
-    registry = __import__(f'{scope}.registry', fromlist=['DATASETS'])
-    dataset = registry.DATASETS.build(cfg.train_dataloader.dataset)
+    dataset = task.registry('DATASETS').build(cfg.train_dataloader.dataset)
     torch.manual_seed(0)
     batch = model.data_preprocessor(
         pseudo_collate([dataset[0], dataset[1]]), training=True)

@@ -38,8 +38,8 @@ def measure_model_cost(config: str,
         fresh process (:func:`train_step_peak_rss_mib`).
     """
     device = device or torch.device('cpu')
-    model, scope, num_classes = _cost_model(config, shape)
-    model_macs, head_macs, head = model_and_head_macs(model, scope,
+    model, task, num_classes = _cost_model(config, shape)
+    model_macs, head_macs, head = model_and_head_macs(model, task,
                                                       tuple(shape))
     model.to(device)
     img = torch.randn(1, 3, *shape, device=device)
@@ -79,13 +79,13 @@ def measure_model_cost(config: str,
 
 def _cost_model(config: str, shape: Tuple[int, int]):
     """The config's model (random weights, ViT encoders fused as our configs
-    run them), its scope and class count."""
+    run them), its task and class count."""
     cfg = Config.fromfile(config)
     if 'img_size' in cfg.model.backbone:  # ViT position grid
         cfg.model.backbone.img_size = tuple(shape)
-    model, scope = build_model(cfg)
+    model, task = build_model(cfg)
     fuse_multihead_attention(model.backbone)
-    return model, scope, cfg.model.decode_head.num_classes
+    return model, task, cfg.model.decode_head.num_classes
 
 
 def _training_step(model: torch.nn.Module,

@@ -1,7 +1,6 @@
 """Build a config's model for analysis and count its FLOPs, whole and head
 (shared by tools/analysis_tools/get_flops.py and compare_heads.py)."""
 import inspect
-from importlib import import_module
 from typing import Tuple
 
 import torch
@@ -9,7 +8,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, init_default_scope
 
-from ..tasks import task_of
+from ..tasks import Task, task_of
 from .complexity import count_multiply_adds
 
 
@@ -24,13 +23,11 @@ class FeatureForward(nn.Module):
         return tuple(self.model.extract_feat(img))
 
 
-def data_samples(scope: str, shape: Tuple[int, int]) -> list:
-    """One data sample with an unpadded ``shape`` image's meta."""
-    structures = import_module(f'{scope}.structures')
-    sample_type = getattr(structures, 'SegDataSample', None) or \
-        structures.DetDataSample
+def data_samples(task: Task, shape: Tuple[int, int]) -> list:
+    """One data sample of the task's library with an unpadded ``shape``
+    image's meta."""
     return [
-        sample_type(
+        task.data_sample_type()(
             metainfo=dict(
                 batch_input_shape=shape,
                 img_shape=shape,
@@ -44,13 +41,13 @@ class HeadForward(nn.Module):
     forward takes data samples (Mask2Former in mmseg and mmdet) get one with
     the input's shape."""
 
-    def __init__(self, model: nn.Module, shape, scope: str) -> None:
+    def __init__(self, model: nn.Module, shape, task: Task) -> None:
         super().__init__()
         self.head = getattr(model, 'decode_head', None) or model.panoptic_head
         self.samples = None
         if 'batch_data_samples' in inspect.signature(
                 self.head.forward).parameters:
-            self.samples = data_samples(scope, shape)
+            self.samples = data_samples(task, shape)
 
     def forward(self, *feats):
         if self.samples is None:
@@ -58,8 +55,8 @@ class HeadForward(nn.Module):
         return self.head(list(feats), self.samples)
 
 
-def build_model(cfg: Config) -> Tuple[nn.Module, str]:
-    """The config's model without pretrained weights, and its scope."""
+def build_model(cfg: Config) -> Tuple[nn.Module, Task]:
+    """The config's model without pretrained weights, and its task."""
     task = task_of(cfg)
     init_default_scope(task.scope)
     if 'pretrained' in cfg.model:
@@ -67,7 +64,7 @@ def build_model(cfg: Config) -> Tuple[nn.Module, str]:
     cfg.model.backbone.init_cfg = None
     with DefaultScope.overwrite_default_scope(task.scope):
         model = task.registry('MODELS').build(cfg.model)
-    return model, task.scope
+    return model, task
 
 
 def default_shape(cfg: Config) -> Tuple[int, int]:
@@ -81,7 +78,7 @@ def count_params(module: nn.Module) -> float:
     return sum(p.numel() for p in module.parameters()) / 1e6
 
 
-def model_and_head_macs(model: nn.Module, scope: str,
+def model_and_head_macs(model: nn.Module, task: Task,
                         shape: Tuple[int, int]) -> Tuple[int, int, nn.Module]:
     """Multiply-adds of the whole model and of its head on one image.
 
@@ -92,7 +89,7 @@ def model_and_head_macs(model: nn.Module, scope: str,
     model.eval()
     with torch.no_grad():
         feats = tuple(model.extract_feat(img))
-        head = HeadForward(model, shape, scope)
+        head = HeadForward(model, shape, task)
         head_macs = count_multiply_adds(head, feats)
         model_macs = count_multiply_adds(FeatureForward(model),
                                          (img, )) + head_macs

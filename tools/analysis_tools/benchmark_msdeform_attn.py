@@ -172,11 +172,11 @@ def compare_model(args, device):
     import mmseg_depict  # noqa: F401
     from mmseg_depict.utils.model_analysis import build_model, data_samples
     cfg = Config.fromfile(osp.join(ROOT, args.config))
-    model, scope = build_model(cfg)
+    model, task = build_model(cfg)
     model.to(device).eval()
     torch.manual_seed(0)
     img = torch.randn(1, 3, *args.size, device=device)
-    metas = [s.metainfo for s in data_samples(scope, tuple(args.size))]
+    metas = [s.metainfo for s in data_samples(task, tuple(args.size))]
     with torch.no_grad():
         kernel = model.encode_decode(img, metas)
         with pytorch_path():

@@ -30,9 +30,9 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model, scope = build_model(cfg)
+    model, task = build_model(cfg)
     shape = tuple(args.shape) if args.shape else default_shape(cfg)
-    model_macs, head_macs, head = model_and_head_macs(model, scope, shape)
+    model_macs, head_macs, head = model_and_head_macs(model, task, shape)
     print(f'config: {args.config}\ninput: 1x3x{shape[0]}x{shape[1]}')
     print('| part | params (M) | GFLOPs | GMACs |\n|---|---|---|---|')
     for part, module, macs in (('model', model, model_macs),
