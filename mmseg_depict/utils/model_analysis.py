@@ -27,12 +27,11 @@ def data_samples(task: Task, shape: Tuple[int, int]) -> list:
     """One data sample of the task's library with an unpadded ``shape``
     image's meta."""
     return [
-        task.data_sample_type()(
-            metainfo=dict(
-                batch_input_shape=shape,
-                img_shape=shape,
-                pad_shape=shape,
-                ori_shape=shape))
+        task.data_sample_type()(metainfo=dict(
+            batch_input_shape=shape,
+            img_shape=shape,
+            pad_shape=shape,
+            ori_shape=shape))
     ]
 
 
