@@ -9,17 +9,143 @@ the returned :class:`Task` instead of comparing scope names.
 
 A third task (instance segmentation, say) is one more subclass of
 :class:`Task` in :data:`TASKS` (its scope, model builder, inferencer, what
-``--out`` and ``--show-dir`` write); the callers need no new branch.
+``--out`` and ``--show-dir`` write, its :class:`PredictionWriter`); the
+callers need no new branch.
 
-This module imports only mmengine at import time (mmseg and mmdet when a
-task is used), so every layer of the package may import it.
+This module imports mmengine, numpy, OpenCV and the file I/O at import
+time (mmseg and mmdet when a task is used), so every layer of the package
+above the file I/O may import it.
 """
 import copy
+import json
+import os.path as osp
 from importlib import import_module
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from mmengine.config import Config
+from mmengine.fileio import put_text
 from mmengine.registry import DefaultScope, Registry
+
+from mmseg_depict_light.panoptic_ids import id2rgb, segment_bbox
+from .fileio import write_image
+
+
+class PredictionWriter:
+    """A task's predictions in its own file format under ``out_dir``: one
+    :meth:`add` per image, :meth:`close` after the last. Every file is
+    written all-or-nothing.
+
+    Args:
+        out_dir (str): Output folder (created as needed).
+        meta (dict): The model's dataset meta (``classes``; panoptic:
+            ``thing_classes``).
+    """
+
+    #: What the files are, for help texts and messages.
+    description = ''
+
+    def __init__(self, out_dir: str, meta: dict) -> None:
+        self.out_dir = out_dir
+        self.classes = list(meta['classes'])
+        self.meta = meta
+
+    def add(self, name: str, source: str, image_shape: Sequence[int],
+            sample) -> None:
+        """Write one image's prediction.
+
+        Args:
+            name (str): Output name, ``<sub/folders/>file.png``.
+            source (str): The input image's name relative to the input
+                folder (what a dataset's file list would hold).
+            image_shape (Sequence[int]): The input image's (H, W).
+            sample: Its data sample (what :meth:`Task.infer` returned).
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Write what spans all images (nothing by default)."""
+
+
+class LabelPNGWriter(PredictionWriter):
+    """Semantic predictions as label PNGs, ``labels/<name>.png``: each
+    pixel's class index (8-bit; 16-bit above 256 classes), what
+    ``inference_model`` predicts and ``semantic_iou.py`` reads."""
+
+    description = 'labels/<name>.png (class indices)'
+
+    def add(self, name, source, image_shape, sample):
+        labels = sample.pred_sem_seg.data[0].cpu().numpy()
+        write_image(
+            osp.join(self.out_dir, 'labels', name),
+            labels.astype(np.uint8 if len(self.classes) <= 256 else np.uint16))
+
+
+class COCOPanopticWriter(PredictionWriter):
+    """Panoptic predictions in the COCO panoptic format:
+    ``panoptic/<name>.png`` (RGB ids, ``id = R + 256 G + 256^2 B``, 0 =
+    void) per image and ``panoptic.json`` (``images``, ``annotations`` with
+    ``segments_info``, ``categories`` with ``id`` = class index) at
+    :meth:`close`, what ``panoptic_quality.py`` reads."""
+
+    description = ('panoptic/<name>.png + panoptic.json '
+                   '(COCO panoptic format)')
+
+    def __init__(self, out_dir: str, meta: dict) -> None:
+        super().__init__(out_dir, meta)
+        things = set(meta.get('thing_classes', ()))
+        self.categories = [
+            dict(id=i, name=name, isthing=int(name in things))
+            for i, name in enumerate(self.classes)
+        ]
+        self.images: List[dict] = []
+        self.annotations: List[dict] = []
+
+    def segments(self, sample) -> Tuple[np.ndarray, List[dict]]:
+        """(H, W, 3) uint8 RGB id PNG array and its ``segments_info``."""
+        from mmdet.evaluation.functional import INSTANCE_OFFSET
+        panoptic = sample.pred_panoptic_seg.sem_seg[0].cpu().numpy()
+        ids = np.zeros(panoptic.shape, dtype=np.int64)
+        segments = []
+        for value in np.unique(panoptic):
+            label = int(value % INSTANCE_OFFSET)
+            if label >= len(self.categories):  # void
+                continue
+            mask = panoptic == value
+            segment_id = len(segments) + 1
+            ids[mask] = segment_id
+            segments.append(
+                dict(
+                    id=segment_id,
+                    category_id=label,
+                    iscrowd=0,
+                    area=int(mask.sum()),
+                    bbox=segment_bbox(mask),
+                    isthing=self.categories[label]['isthing']))
+        return id2rgb(ids), segments
+
+    def add(self, name, source, image_shape, sample):
+        png, segments = self.segments(sample)
+        write_image(
+            osp.join(self.out_dir, 'panoptic', name), png, channel_order='rgb')
+        index = len(self.images)
+        self.images.append(
+            dict(
+                id=index,
+                file_name=source,
+                height=int(image_shape[0]),
+                width=int(image_shape[1])))
+        self.annotations.append(
+            dict(image_id=index, file_name=name, segments_info=segments))
+
+    def close(self):
+        put_text(
+            json.dumps(
+                dict(
+                    images=self.images,
+                    annotations=self.annotations,
+                    categories=self.categories)),
+            osp.join(self.out_dir, 'panoptic.json'))
 
 
 class Task:
@@ -33,6 +159,8 @@ class Task:
     name: str = ''
     scope: str = ''
     panoptic: bool = False
+    #: How :meth:`prediction_writer` writes predictions to files.
+    writer_type: type = PredictionWriter
 
     def registry(self, kind: str) -> Registry:
         """The scope's registry ``kind`` (``'MODELS'``, ``'DATASETS'``,
@@ -65,6 +193,16 @@ class Task:
         """Class names and palette for the library's visualizer."""
         raise NotImplementedError
 
+    def has_segments(self, sample, num_classes: int) -> bool:
+        """Whether a prediction has anything to paint (a panoptic one can
+        be all void)."""
+        return True
+
+    def prediction_writer(self, out_dir: str, meta: dict) -> PredictionWriter:
+        """The writer of this task's prediction files (:attr:`writer_type`)
+        into ``out_dir``, for a model with dataset meta ``meta``."""
+        return self.writer_type(out_dir, meta)
+
     def model_meta(self, meta: dict, model_meta: dict) -> dict:
         """The meta a model predicts with: ``meta`` (the checkpoint's or the
         config's dataset's), completed by what the library's initialiser
@@ -96,6 +234,7 @@ class SemanticTask(Task):
     name = 'semantic'
     scope = 'mmseg'
     panoptic = False
+    writer_type = LabelPNGWriter
 
     def build_model(self, cfg, device='cpu'):
         from mmseg.apis import init_model
@@ -129,6 +268,7 @@ class PanopticTask(Task):
     name = 'panoptic'
     scope = 'mmdet'
     panoptic = True
+    writer_type = COCOPanopticWriter
 
     def build_model(self, cfg, device='cpu'):
         from mmdet.apis import init_detector
@@ -152,6 +292,11 @@ class PanopticTask(Task):
 
     def set_visualizer_meta(self, visualizer, meta):
         visualizer.dataset_meta = meta
+
+    def has_segments(self, sample, num_classes):
+        from mmdet.evaluation.functional import INSTANCE_OFFSET
+        labels = sample.pred_panoptic_seg.sem_seg % INSTANCE_OFFSET
+        return bool((labels < num_classes).any())
 
     def model_meta(self, meta, model_meta):
         # init_detector's palette comes first, as mmdet orders them.

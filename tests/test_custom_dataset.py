@@ -140,13 +140,15 @@ def test_written_config_trains_and_tests(exports, tmp_path, head, extra,
     # The demo on the dataset's own val image, with what it was trained to.
     images = osp.join(exports['coco_dataset'], 'images', 'val')
     out = str(tmp_path / 'painted')
-    save = '--save-label' if metric == 'mIoU' else '--save-panoptic'
     run_tool([
         'demo/image_demo.py', images, config,
-        last_checkpoint(work_dir), '--out-dir', out, save
+        last_checkpoint(work_dir), '--out-dir', out, '--save-prediction'
     ])
     name = _names(exports['coco_dataset'], 'val')[0] + '.png'
     assert osp.isfile(osp.join(out, name))
+    # The predictions in the task's own format.
+    exported = 'labels/' + name if metric == 'mIoU' else 'panoptic.json'
+    assert osp.isfile(osp.join(out, exported))
 
 
 def test_label_pngs_convert_for_semantic_heads_only(exports, tmp_path):

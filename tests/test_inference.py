@@ -84,9 +84,8 @@ def test_inferencer_paints_with_checkpoint_classes(trained, layout, tmp_path):
         painted = predictor.paint(cv2.imread(image), sample)
         assert painted.shape == (*LAYOUT_SIZES[layout], 3)
         # A 2-iteration model may find no segment: then nothing is painted.
-        assert np.array_equal(
-            painted,
-            cv2.imread(image)) == (not predictor.panoptic_segments(sample)[1])
+        assert np.array_equal(painted, cv2.imread(image)) == (
+            not predictor.task.has_segments(sample, len(predictor.classes)))
     assert list(inferencer.model.dataset_meta['classes']) == \
         expected['classes']
 
@@ -98,7 +97,7 @@ def test_image_demo_paints_folder_and_writes_labels(trained, tmp_path):
     out = str(tmp_path / 'out')
     proc = run_tool([
         'demo/image_demo.py', images, config,
-        last_checkpoint(work_dir), '--out-dir', out, '--save-label',
+        last_checkpoint(work_dir), '--out-dir', out, '--save-prediction',
         '--opacity', '0.6'
     ])
     assert '2/2' in proc.stdout  # the progress bar
@@ -126,7 +125,7 @@ def test_image_demo_writes_coco_panoptic(trained, tmp_path):
     out = str(tmp_path / 'out')
     run_tool([
         'demo/image_demo.py', image, config,
-        last_checkpoint(work_dir), '--out-dir', out, '--save-panoptic'
+        last_checkpoint(work_dir), '--out-dir', out, '--save-prediction'
     ])
     assert listing(out) == [
         'panoptic.json', 'panoptic/scene_0.png', 'scene_0.png'

@@ -1,19 +1,16 @@
 """Predict and paint one image at a time, for semantic and panoptic configs
 alike: what ``demo/image_demo.py`` and ``demo/video_demo.py`` share."""
 import argparse
-import json
 import os
 import os.path as osp
 from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
-from mmengine.fileio import put_text
 from PIL import Image
 
-from mmseg_depict_light.panoptic_ids import id2rgb, segment_bbox
 from ..engine.forward_compile import compile_forward
-from ..tasks import task_of
+from ..tasks import PredictionWriter, task_of
 from .inference import ConfigLike, build_inferencer
 
 #: File endings read as images when the input is a folder.
@@ -142,17 +139,13 @@ class Predictor:
     def classes(self) -> Tuple[str, ...]:
         return tuple(self.inferencer.model.dataset_meta['classes'])
 
-    @property
-    def is_panoptic(self) -> bool:
-        return self.task.panoptic
-
     def predict(self, image: np.ndarray):
         """One BGR image -> its ``SegDataSample`` / ``DetDataSample``."""
         return self.task.infer(self.inferencer, image)
 
     def paint(self, image: np.ndarray, sample) -> np.ndarray:
         """The prediction painted over a BGR image; returns BGR."""
-        if self.is_panoptic and not self.has_segments(sample):
+        if not self.task.has_segments(sample, len(self.classes)):
             # Nothing but void: mmdet's visualizer cannot stack zero masks.
             return image.copy()
         self.visualizer.add_datasample(
@@ -163,71 +156,9 @@ class Predictor:
             draw_pred=True)
         return np.ascontiguousarray(self.visualizer.get_image()[..., ::-1])
 
-    def label_map(self, sample) -> np.ndarray:
-        """Semantic prediction as a label PNG's array (class indices)."""
-        if self.is_panoptic:
-            raise ValueError('label maps are for semantic configs; this '
-                             'config is panoptic (use the panoptic output)')
-        labels = sample.pred_sem_seg.data[0].cpu().numpy()
-        return labels.astype(
-            np.uint8 if len(self.classes) <= 256 else np.uint16)
-
-    def has_segments(self, sample) -> bool:
-        """Whether a panoptic prediction has any non-void pixel."""
-        from mmdet.evaluation.functional import INSTANCE_OFFSET
-        labels = sample.pred_panoptic_seg.sem_seg % INSTANCE_OFFSET
-        return bool((labels < len(self.classes)).any())
-
-    def panoptic_segments(self, sample) -> Tuple[np.ndarray, List[dict]]:
-        """Panoptic prediction in the COCO panoptic format.
-
-        Returns:
-            tuple: (H, W, 3) uint8 RGB PNG array (``id = R + 256 G +
-            256^2 B``, 0 = void) and its ``segments_info`` list, with
-            ``category_id`` = index into :attr:`classes`.
-        """
-        if not self.is_panoptic:
-            raise ValueError('panoptic output is for panoptic configs; this '
-                             'config is semantic (use the label output)')
-        from mmdet.evaluation.functional import INSTANCE_OFFSET
-        panoptic = sample.pred_panoptic_seg.sem_seg[0].cpu().numpy()
-        categories = self.panoptic_categories()
-        ids = np.zeros(panoptic.shape, dtype=np.int64)
-        segments = []
-        for value in np.unique(panoptic):
-            label = int(value % INSTANCE_OFFSET)
-            if label >= len(categories):  # void
-                continue
-            mask = panoptic == value
-            segment_id = len(segments) + 1
-            ids[mask] = segment_id
-            segments.append(
-                dict(
-                    id=segment_id,
-                    category_id=label,
-                    iscrowd=0,
-                    area=int(mask.sum()),
-                    bbox=segment_bbox(mask),
-                    isthing=categories[label]['isthing']))
-        return id2rgb(ids), segments
-
-    def panoptic_categories(self) -> List[dict]:
-        """The ``categories`` list of a COCO panoptic JSON (``id`` = class
-        index)."""
-        things = set(
-            self.inferencer.model.dataset_meta.get('thing_classes', ()))
-        return [
-            dict(id=i, name=name, isthing=int(name in things))
-            for i, name in enumerate(self.classes)
-        ]
-
-
-def write_panoptic_json(path: str, images: List[dict], annotations: List[dict],
-                        categories: List[dict]) -> None:
-    """COCO panoptic JSON (``images``, ``annotations``, ``categories``),
-    written all-or-nothing."""
-    put_text(
-        json.dumps(
-            dict(
-                images=images, annotations=annotations,
-                categories=categories)), path)
+    def prediction_writer(self, out_dir: str) -> PredictionWriter:
+        """Writes predictions in the task's file format under ``out_dir``
+        (:meth:`mmseg_depict.tasks.Task.prediction_writer`: label PNGs for
+        semantic configs, COCO panoptic PNGs + JSON for panoptic ones)."""
+        return self.task.prediction_writer(out_dir,
+                                           self.inferencer.model.dataset_meta)
