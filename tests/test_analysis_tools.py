@@ -113,7 +113,9 @@ def test_overfit_probe_fits_two_images_and_shows_a_starved_branch(
     args = [
         'tools/analysis_tools/overfit_probe.py', config, '--steps', '30',
         '--interval', '10', '--scale', '0.5', '--cfg-options',
-        'optim_wrapper.optimizer.lr=0.01'
+        # At 0.01 the loss oscillates, and whether the last steps' mean fell
+        # below half depended on the CPU's rounding (AMD yes, Xeon no).
+        'optim_wrapper.optimizer.lr=0.003'
     ]
     learned = run_tool(args).stdout
     assert 'step 10: loss=' in learned and 'decode.loss_ce=' in learned
