@@ -36,16 +36,17 @@ class CheckpointMismatchError(ValueError):
     """The checkpoint's tensors do not fit the model the config builds."""
 
 
-def load_inference_config(config: ConfigLike) -> Config:
-    """A config file (or a copy of a ``Config``) with its scope checked."""
+def load_inference_config(config: ConfigLike) -> Tuple[Config, Task]:
+    """A config file (or a copy of a ``Config``) and its task (an error
+    for an unsupported ``default_scope``)."""
     if isinstance(config, Config):
-        return copy.deepcopy(config)
-    path = str(config)
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file {path} does not exist')
-    cfg = Config.fromfile(path)
-    task_of(cfg)  # a supported default_scope
-    return cfg
+        cfg = copy.deepcopy(config)
+    else:
+        path = str(config)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'config file {path} does not exist')
+        cfg = Config.fromfile(path)
+    return cfg, task_of(cfg)
 
 
 def model_num_classes(model: torch.nn.Module) -> Optional[int]:
@@ -118,14 +119,14 @@ def load_fitting_checkpoint(model: torch.nn.Module, checkpoint: str) -> dict:
     return meta
 
 
-def _set_dataset_meta(model: torch.nn.Module, cfg: Config,
+def _set_dataset_meta(model: torch.nn.Module, cfg: Config, task: Task,
                       checkpoint_meta: Optional[dict]) -> None:
     """The checkpoint's class names and palette, else the config's; for
     mmdet the config's palette first, as ``init_detector`` orders them."""
     meta = (checkpoint_meta or {}).get('dataset_meta')
     meta = {k.lower(): v for k, v in meta.items()} if meta else \
         config_dataset_meta(cfg)
-    model.dataset_meta = task_of(cfg).model_meta(
+    model.dataset_meta = task.model_meta(
         meta,
         getattr(model, 'dataset_meta', None) or {})
 
@@ -147,21 +148,21 @@ def init_inference_model(config: ConfigLike,
         ``model.dataset_meta`` set) and its task (``task.scope``:
         ``'mmseg'`` or ``'mmdet'``).
     """
-    cfg = load_inference_config(config)
-    task = task_of(cfg)
+    cfg, task = load_inference_config(config)
     init_default_scope(task.scope)
     model = task.build_model(cfg, device)
     meta = None
     if checkpoint is not None:
         meta = load_fitting_checkpoint(model, checkpoint)
-    _set_dataset_meta(model, model.cfg, meta)
+    _set_dataset_meta(model, model.cfg, task, meta)
     return model, task
 
 
 def build_inferencer(config: ConfigLike,
                      checkpoint: Optional[str] = None,
-                     device: str = 'cpu'):
-    """``MMSegInferencer`` or ``DetInferencer`` for the config.
+                     device: str = 'cpu') -> Tuple[object, Task]:
+    """``MMSegInferencer`` or ``DetInferencer`` for the config, whichever
+    its task asks for.
 
     Args:
         config (str | Path | Config): Config file or object.
@@ -170,12 +171,12 @@ def build_inferencer(config: ConfigLike,
         device (str): Torch device. Default: ``'cpu'``.
 
     Returns:
-        The inferencer; its ``model.dataset_meta`` names the classes of the
+        tuple: The inferencer and the config's :class:`Task`. The
+        inferencer's ``model.dataset_meta`` names the classes of the
         checkpoint's dataset, or of the config's test dataset if the
         checkpoint does not record them.
     """
-    cfg = load_inference_config(config)
-    task = task_of(cfg)
+    cfg, task = load_inference_config(config)
     init_default_scope(task.scope)
     # Built without weights, then loaded here once, checked: the
     # inferencers would load a partial fit with only a warning. Their
@@ -188,8 +189,8 @@ def build_inferencer(config: ConfigLike,
     meta = None
     if checkpoint is not None:
         meta = load_fitting_checkpoint(inferencer.model, checkpoint)
-    _set_dataset_meta(inferencer.model, cfg, meta)
+    _set_dataset_meta(inferencer.model, cfg, task, meta)
     # The visualizers took the meta of the weights-less model at start-up.
     task.set_visualizer_meta(inferencer.visualizer,
                              inferencer.model.dataset_meta)
-    return inferencer
+    return inferencer, task

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from ..engine.forward_compile import compile_forward
-from ..tasks import PredictionWriter, task_of
+from ..tasks import PredictionWriter
 from .inference import ConfigLike, build_inferencer
 
 #: File endings read as images when the input is a folder.
@@ -122,10 +122,10 @@ class Predictor:
                  compile: bool = False) -> None:
         if not 0 < opacity <= 1:
             raise ValueError(f'opacity={opacity}: expected a value in (0, 1]')
-        self.inferencer = build_inferencer(config, checkpoint, device)
+        self.inferencer, self.task = build_inferencer(config, checkpoint,
+                                                      device)
         if compile:
             compile_forward(self.inferencer.model)
-        self.task = task_of(self.inferencer.cfg)
         self.visualizer = self.inferencer.visualizer
         self.visualizer.alpha = opacity
 

@@ -26,7 +26,6 @@ from mmseg_depict.apis.onnx_export import (OUTPUTS, check_export_shape,
                                            compare_with_onnxruntime,
                                            export_onnx,
                                            random_weights_segmentor)
-from mmseg_depict.tasks import task_of
 
 
 def parse_args(argv=None):
@@ -67,8 +66,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_inference_config(args.config)
-    if task_of(cfg).panoptic:
+    cfg, task = load_inference_config(args.config)
+    if task.panoptic:
         raise ValueError(f'{args.config}: ONNX export covers semantic (mmseg) '
                          'configs; this one is panoptic (mmdet)')
     shape = check_export_shape(cfg, args.shape)
