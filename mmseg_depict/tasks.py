@@ -48,7 +48,6 @@ class PredictionWriter:
     def __init__(self, out_dir: str, meta: dict) -> None:
         self.out_dir = out_dir
         self.classes = list(meta['classes'])
-        self.meta = meta
 
     def add(self, name: str, source: str, image_shape: Sequence[int],
             sample) -> None:
