@@ -3,6 +3,7 @@ from typing import Dict, List, Tuple
 import torch
 import torch.nn.functional as F
 from mmdet.models.dense_heads import DETRHead
+from mmdet.models.losses import DiceLoss, FocalLoss
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
@@ -12,6 +13,7 @@ from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
 from ..layers.precision import at_least_float32
+from ..losses.upsampled_mask_losses import upsampled_focal_dice_loss
 from ..utils.detr_mask_features import DETRMaskFeatures
 from ..utils.panoptic_targets import panoptic_targets
 
@@ -175,18 +177,41 @@ class DETRPanopticHead(DETRHead):
         if len(gt_masks) == 0:
             zero = pred_masks.sum() * 0
             return dict(loss_mask_focal=zero, loss_mask_dice=zero)
-        # The full-resolution intermediates (upsampled logits, focal terms)
-        # are recomputed in the backward pass instead of being kept: they
-        # would outweigh the lean mask head's own activations.
-        # (The recomputation runs with the autocast state of this call.)
         with torch.autocast(pred_masks.device.type, enabled=False):
-            focal, dice = checkpoint(
-                self._full_resolution_losses,
-                pred_masks,
-                gt_masks,
-                num_segments,
-                use_reentrant=False)
+            if self._fused_mask_losses():
+                focal, dice = upsampled_focal_dice_loss(
+                    pred_masks,
+                    gt_masks,
+                    num_segments,
+                    alpha=self.loss_focal.alpha,
+                    gamma=self.loss_focal.gamma,
+                    dice_eps=self.loss_dice.eps,
+                    focal_weight=self.loss_focal.loss_weight,
+                    dice_weight=self.loss_dice.loss_weight)
+            else:
+                # The full-resolution intermediates (upsampled logits,
+                # focal terms) are recomputed in the backward pass instead
+                # of being kept: they would outweigh the lean mask head's
+                # own activations.
+                focal, dice = checkpoint(
+                    self._full_resolution_losses,
+                    pred_masks,
+                    gt_masks,
+                    num_segments,
+                    use_reentrant=False)
         return dict(loss_mask_focal=focal, loss_mask_dice=dice)
+
+    def _fused_mask_losses(self) -> bool:
+        """Whether the mask losses are DETR's (mmdet's sigmoid
+        ``FocalLoss`` and naive ``DiceLoss``, mean-reduced), which
+        :func:`upsampled_focal_dice_loss` computes in one pass with the
+        same values and gradients; other losses take the generic path."""
+        focal, dice = self.loss_focal, self.loss_dice
+        return (type(focal) is FocalLoss and focal.use_sigmoid
+                and not focal.activated and focal.reduction == 'mean'
+                and type(dice) is DiceLoss and dice.use_sigmoid
+                and dice.activate and dice.naive_dice
+                and dice.reduction == 'mean')
 
     def _full_resolution_losses(self, pred_masks: Tensor, gt_masks: Tensor,
                                 num_segments: Tensor) -> Tuple[Tensor, Tensor]:
