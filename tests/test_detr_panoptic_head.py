@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
 
 import mmseg_depict  # noqa: F401
 from mmseg_depict.models.utils import DETRMaskFeatures
@@ -151,6 +152,45 @@ def test_mask_losses_follow_the_spec():
             (prob.sum(1) + t.sum(1) + 1)).sum() / 3
     torch.testing.assert_close(losses['loss_mask_focal'], focal)
     torch.testing.assert_close(losses['loss_mask_dice'], dice)
+
+
+def test_mask_softmax_loss_is_the_cross_entropy_over_an_images_queries():
+    """PyTorch's cross-entropy, per image, over the softmax of its matched
+    queries' upsampled mask logits; pixels of no segment ignored."""
+    head = _head(mask_softmax_weight=2.0)
+    pred = torch.randn(5, 4, 6, dtype=torch.float64, requires_grad=True)
+    image_index = torch.tensor([1, 0, 1, 0, 1])  # 2 and 3 queries
+    segment = torch.randint(0, 4, (2, 8, 12))  # 3 = no segment
+    gt_masks = torch.stack([
+        segment[1] == 0, segment[0] == 0, segment[1] == 1, segment[0] == 1,
+        segment[1] == 2
+    ])
+    got = head.loss_mask_softmax(pred, gt_masks, image_index)
+    upsampled = F.interpolate(
+        pred[:, None], size=(8, 12), mode='bilinear', align_corners=False)
+    want = []
+    for image, queries, num_segments in ((0, [1, 3], 2), (1, [0, 2, 4], 3)):
+        labels = segment[image].clone()
+        labels[labels >= num_segments] = -100  # PyTorch's ignore index
+        want.append(F.cross_entropy(upsampled[queries, 0][None], labels[None]))
+    want = 2.0 * torch.stack(want).mean()
+    torch.testing.assert_close(got, want)
+    torch.testing.assert_close(
+        torch.autograd.grad(got, pred)[0],
+        torch.autograd.grad(want, pred)[0])
+
+
+def test_mask_softmax_loss_is_off_by_default():
+    head = _head()
+    losses = head.loss_by_targets(
+        torch.randn(6, 2, 100, 256),
+        _head_inputs(q=100)['features'], [
+            InstanceData(
+                labels=torch.tensor([0]),
+                bboxes=torch.tensor([[0., 0., 8., 8.]]),
+                masks=torch.ones(1, 64, 96, dtype=torch.bool))
+        ] * 2, [dict(img_shape=(64, 96))] * 2)
+    assert 'loss_mask_dice' in losses and 'loss_mask_softmax' not in losses
 
 
 def _fusion(**kwargs):

@@ -13,9 +13,14 @@ from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
 from ..layers.precision import at_least_float32
+from ..losses.upsampled_cross_entropy import upsampled_cross_entropy
 from ..losses.upsampled_mask_losses import upsampled_focal_dice_loss
 from ..utils.detr_mask_features import DETRMaskFeatures
 from ..utils.panoptic_targets import panoptic_targets
+
+
+#: Label of the pixels of no segment in :meth:`loss_mask_softmax`.
+IGNORE_INDEX = 255
 
 
 @MODELS.register_module()
@@ -49,6 +54,13 @@ class DETRPanopticHead(DETRHead):
         with_mask (bool): Build the mask branch. False gives the box-only
             model of the two-stage recipe (it predicts boxes).
         lean (bool): Run the mask head only where masks are needed.
+        mask_softmax_weight (float): Weight of a per-pixel cross-entropy
+            over each image's matched queries (a softmax over their mask
+            logits, the target the query whose segment holds the pixel;
+            pixels of no segment ignored). DETR's panoptic inference gives
+            a pixel to the query of the largest mask logit; its focal and
+            dice losses score each mask alone, and say nothing about which
+            of two queries should win a pixel. Default: 0 (off, as DETR).
         **kwargs: ``DETRHead`` arguments (``embed_dims``, ``loss_cls`` with
             ``bg_cls_weight``, ``loss_bbox``, ``loss_iou``, ``train_cfg``,
             ``test_cfg``, ...).
@@ -76,6 +88,7 @@ class DETRPanopticHead(DETRHead):
                  mask_stride: int = 4,
                  with_mask: bool = True,
                  lean: bool = True,
+                 mask_softmax_weight: float = 0.0,
                  loss_cls: dict = dict(
                      type='CrossEntropyLoss',
                      bg_cls_weight=0.1,
@@ -97,6 +110,7 @@ class DETRPanopticHead(DETRHead):
         self.mask_stride = mask_stride
         self.with_mask = with_mask
         self.lean = lean
+        self.mask_softmax_weight = mask_softmax_weight
         if with_mask:
             self.attention_map = MODELS.build(attention_map)
             self.mask_head = MODELS.build(mask_head)
@@ -201,6 +215,37 @@ class DETRPanopticHead(DETRHead):
                     use_reentrant=False)
         return dict(loss_mask_focal=focal, loss_mask_dice=dice)
 
+    def loss_mask_softmax(self, pred_masks: Tensor, gt_masks: Tensor,
+                          image_index: Tensor) -> Tensor:
+        """``mask_softmax_weight`` x the mean over images of the per-pixel
+        cross-entropy of the softmax over the image's matched queries, at
+        the targets' size (logits resized bilinearly, as for the other mask
+        losses), averaged over the pixels of some segment.
+
+        Args:
+            pred_masks (Tensor): (N, h, w) logits of the matched queries.
+            gt_masks (Tensor): (N, H, W) bool targets (disjoint within an
+                image).
+            image_index (Tensor): (N, ) image of each.
+        """
+        pred_masks = at_least_float32(pred_masks)
+        losses = []
+        with torch.autocast(pred_masks.device.type, enabled=False):
+            for image in image_index.unique():
+                mine = image_index == image
+                targets = gt_masks[mine]
+                labels = targets.to(torch.uint8).argmax(0)
+                labels[~targets.any(0)] = IGNORE_INDEX
+                loss, _ = upsampled_cross_entropy(
+                    pred_masks[mine][None],
+                    labels[None],
+                    ignore_index=IGNORE_INDEX,
+                    avg_non_ignore=True)
+                losses.append(loss)
+        if not losses:
+            return pred_masks.sum() * 0
+        return self.mask_softmax_weight * torch.stack(losses).mean()
+
     def _fused_mask_losses(self) -> bool:
         """Whether the mask losses are DETR's (mmdet's sigmoid
         ``FocalLoss`` and naive ``DiceLoss``, mean-reduced), which
@@ -264,6 +309,9 @@ class DETRPanopticHead(DETRHead):
             pred_masks = self.mask_logits(hidden_states[-1], mask_features,
                                           image_index, query_index)
             losses.update(self.loss_masks(pred_masks, gt_masks))
+            if self.mask_softmax_weight:
+                losses['loss_mask_softmax'] = self.loss_mask_softmax(
+                    pred_masks, gt_masks, image_index)
         return losses
 
     def predict(self,
