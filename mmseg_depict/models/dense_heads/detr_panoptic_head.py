@@ -233,9 +233,10 @@ class DETRPanopticHead(DETRHead):
         with torch.autocast(pred_masks.device.type, enabled=False):
             for image in image_index.unique():
                 mine = image_index == image
-                targets = gt_masks[mine]
-                labels = targets.to(torch.uint8).argmax(0)
-                labels[~targets.any(0)] = IGNORE_INDEX
+                labels = gt_masks.new_full(
+                    gt_masks.shape[-2:], IGNORE_INDEX, dtype=torch.long)
+                for query, target in enumerate(gt_masks[mine]):
+                    labels.masked_fill_(target, query)
                 loss, _ = upsampled_cross_entropy(
                     pred_masks[mine][None],
                     labels[None],
