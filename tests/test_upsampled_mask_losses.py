@@ -52,7 +52,7 @@ def _mmdet_losses(pred, gt_masks, avg_factor, alpha, gamma, dice_eps,
     ])
 def test_equal_to_mmdet_losses_in_float64(monkeypatch, shape, params,
                                           chunk_elements):
-    monkeypatch.setattr(module, 'CPU_CHUNK_ELEMENTS', chunk_elements)
+    monkeypatch.setattr(module, 'CPU_BAND_ELEMENTS', chunk_elements)
     n, h, w, height, width = shape
     generator = torch.Generator().manual_seed(0)
     # Logits up to +-16: where 1 - sigmoid(x) has lost most of its digits.

@@ -80,8 +80,9 @@ class FPNMaskHead(BaseModule):
             Tensor: (N, H_last, W_last) mask logits (stride of the finest
             ``fpn_feats``).
         """
-        # index_select, not indexing: its backward is an index_add, several
-        # times faster on the CPU than indexing's accumulating index_put.
+        # index_select, not indexing: its backward is an index_add, 2.4x
+        # faster than indexing's accumulating index_put (88 queries of 8
+        # images, 16 x 64 x 64, on a 2-core CPU; one measurement).
         x = self.stem(
             torch.cat([feature.index_select(0, image_index), attention],
                       dim=1))

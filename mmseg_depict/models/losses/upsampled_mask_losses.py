@@ -21,11 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-# Elements of one chunk of upsampled masks (masks x H x W): 2**20 float32
-# (4 MB) and its few temporaries stay near a CPU core; on CUDA larger
-# chunks mean fewer kernel launches.
-CPU_CHUNK_ELEMENTS = 2**20
-CUDA_CHUNK_ELEMENTS = 2**26
+# A chunk of upsampled masks (masks x H x W) holds as many elements as a
+# band of the upsampled cross-entropy, for the same reasons.
+from .upsampled_cross_entropy import CPU_BAND_ELEMENTS, CUDA_BAND_ELEMENTS
 
 #: mmdet's ``weight_reduce_loss`` divides a mean by ``avg_factor + eps``.
 _AVG_EPS = torch.finfo(torch.float32).eps
@@ -33,8 +31,8 @@ _AVG_EPS = torch.finfo(torch.float32).eps
 
 def _chunks(pred: Tensor, size: Tuple[int, int]):
     elements = (
-        CUDA_CHUNK_ELEMENTS
-        if pred.device.type == 'cuda' else CPU_CHUNK_ELEMENTS)
+        CUDA_BAND_ELEMENTS
+        if pred.device.type == 'cuda' else CPU_BAND_ELEMENTS)
     step = max(1, elements // (size[0] * size[1]))
     return [slice(i, i + step) for i in range(0, len(pred), step)]
 
@@ -82,10 +80,10 @@ class _UpsampledFocalDice(torch.autograd.Function):
         denominator = pred.new_empty(len(pred))
         for chunk in _chunks(pred, size):
             x = _upsample(pred[chunk], size)
-            sign, q, softplus, alpha_t = _pixel_terms(
-                x, gt_masks[chunk].flatten(1), alpha)
+            t = gt_masks[chunk].flatten(1)
+            sign, q, softplus, alpha_t = _pixel_terms(x, t, alpha)
             focal += (alpha_t * _power(q, gamma) * softplus).sum()
-            target = (1 - sign) / 2
+            target = t.to(x.dtype)
             s = target + sign * q  # sigmoid(x), q where t is 0
             numerator[chunk] = 2 * (s * target).sum(1) + dice_eps
             denominator[chunk] = s.sum(1) + target.sum(1) + dice_eps
