@@ -180,6 +180,68 @@ def test_mask_softmax_loss_is_the_cross_entropy_over_an_images_queries():
         torch.autograd.grad(want, pred)[0])
 
 
+def test_mask_softmax_loss_over_all_queries_is_the_cross_entropy():
+    """``mask_softmax_queries='all'``: PyTorch's cross-entropy over every
+    query of the image, the target the query matched to the pixel's
+    segment; unmatched queries are candidates that should win no pixel."""
+    head = _head(mask_softmax_weight=0.5, mask_softmax_queries='all')
+    pred = torch.randn(2, 4, 4, 6, dtype=torch.float64, requires_grad=True)
+    image_index = torch.tensor([1, 0, 1])
+    query_index = torch.tensor([3, 2, 0])
+    segment = torch.randint(0, 3, (2, 8, 12))  # image 0: 1 segment, 1: 2
+    gt_masks = torch.stack([segment[1] == 0, segment[0] == 0, segment[1] == 1])
+    got = head.loss_mask_softmax(pred, gt_masks, image_index, query_index)
+    upsampled = F.interpolate(
+        pred, size=(8, 12), mode='bilinear', align_corners=False)
+    want = []
+    for image, queries in ((0, [2]), (1, [3, 0])):
+        labels = torch.full_like(segment[image], -100)
+        for k, query in enumerate(queries):
+            labels[segment[image] == k] = query
+        want.append(F.cross_entropy(upsampled[image][None], labels[None]))
+    want = 0.5 * torch.stack(want).mean()
+    torch.testing.assert_close(got, want)
+    torch.testing.assert_close(
+        torch.autograd.grad(got, pred)[0],
+        torch.autograd.grad(want, pred)[0])
+
+
+def test_mask_softmax_queries_change_only_the_softmax_loss():
+    """Focal, dice, class and box losses are the same whichever queries
+    the softmax runs over; the softmax loss over all queries is larger
+    (more candidates for each pixel)."""
+    inputs = _head_inputs(q=6)
+    hidden = torch.randn(6, 2, 6, 256)
+    targets = [
+        InstanceData(
+            labels=torch.tensor([0, 3]),
+            bboxes=torch.tensor([[0., 0., 40., 30.], [40., 30., 96., 64.]]),
+            masks=torch.stack([
+                torch.zeros(64, 96, dtype=torch.bool).index_fill_(
+                    0, torch.arange(32), True),
+                torch.zeros(64, 96, dtype=torch.bool).index_fill_(
+                    0, torch.arange(32, 64), True)
+            ]))
+    ] * 2
+    metas = [dict(img_shape=(64, 96))] * 2
+    losses = {}
+    for queries in ('matched', 'all'):
+        head = _head(mask_softmax_weight=1.0, mask_softmax_queries=queries)
+        losses[queries] = head.loss_by_targets(hidden, inputs['features'],
+                                               targets, metas)
+    matched, every = losses['matched'], losses['all']
+    assert matched.keys() == every.keys()
+    for key in matched:
+        if key != 'loss_mask_softmax':
+            torch.testing.assert_close(matched[key], every[key])
+    assert every['loss_mask_softmax'] > matched['loss_mask_softmax']
+
+
+def test_mask_softmax_queries_must_be_known():
+    with pytest.raises(ValueError, match="mask_softmax_queries='some'"):
+        _head(mask_softmax_queries='some')
+
+
 def test_mask_softmax_loss_is_off_by_default():
     head = _head()
     losses = head.loss_by_targets(

@@ -1,4 +1,4 @@
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -18,9 +18,11 @@ from ..losses.upsampled_mask_losses import upsampled_focal_dice_loss
 from ..utils.detr_mask_features import DETRMaskFeatures
 from ..utils.panoptic_targets import panoptic_targets
 
-
 #: Label of the pixels of no segment in :meth:`loss_mask_softmax`.
 IGNORE_INDEX = 255
+
+#: The queries :meth:`DETRPanopticHead.loss_mask_softmax` compares.
+MASK_SOFTMAX_QUERIES = ('matched', 'all')
 
 
 @MODELS.register_module()
@@ -61,6 +63,12 @@ class DETRPanopticHead(DETRHead):
             a pixel to the query of the largest mask logit; its focal and
             dice losses score each mask alone, and say nothing about which
             of two queries should win a pixel. Default: 0 (off, as DETR).
+        mask_softmax_queries (str): The queries that softmax runs over:
+            ``'matched'`` (each image's matched queries) or ``'all'``
+            (every query of the image, the unmatched ones as candidates
+            that should win no pixel; the mask head then runs for every
+            query). A query matched in no crop of a class never learns to
+            stay low there under ``'matched'``. Default: ``'matched'``.
         **kwargs: ``DETRHead`` arguments (``embed_dims``, ``loss_cls`` with
             ``bg_cls_weight``, ``loss_bbox``, ``loss_iou``, ``train_cfg``,
             ``test_cfg``, ...).
@@ -89,6 +97,7 @@ class DETRPanopticHead(DETRHead):
                  with_mask: bool = True,
                  lean: bool = True,
                  mask_softmax_weight: float = 0.0,
+                 mask_softmax_queries: str = 'matched',
                  loss_cls: dict = dict(
                      type='CrossEntropyLoss',
                      bg_cls_weight=0.1,
@@ -96,6 +105,10 @@ class DETRPanopticHead(DETRHead):
                      loss_weight=1.0,
                      class_weight=1.0),
                  **kwargs) -> None:
+        if mask_softmax_queries not in MASK_SOFTMAX_QUERIES:
+            raise ValueError(
+                f'mask_softmax_queries={mask_softmax_queries!r}: expected '
+                f'one of {MASK_SOFTMAX_QUERIES}')
         num_classes = num_things_classes + num_stuff_classes
         # DETRHead turns (class_weight, bg_cls_weight) into per-class
         # weights only for its own class, not for subclasses.
@@ -111,6 +124,7 @@ class DETRPanopticHead(DETRHead):
         self.with_mask = with_mask
         self.lean = lean
         self.mask_softmax_weight = mask_softmax_weight
+        self.mask_softmax_queries = mask_softmax_queries
         if with_mask:
             self.attention_map = MODELS.build(attention_map)
             self.mask_head = MODELS.build(mask_head)
@@ -215,30 +229,44 @@ class DETRPanopticHead(DETRHead):
                     use_reentrant=False)
         return dict(loss_mask_focal=focal, loss_mask_dice=dice)
 
-    def loss_mask_softmax(self, pred_masks: Tensor, gt_masks: Tensor,
-                          image_index: Tensor) -> Tensor:
+    def loss_mask_softmax(self,
+                          pred_masks: Tensor,
+                          gt_masks: Tensor,
+                          image_index: Tensor,
+                          query_index: Optional[Tensor] = None) -> Tensor:
         """``mask_softmax_weight`` x the mean over images of the per-pixel
-        cross-entropy of the softmax over the image's matched queries, at
-        the targets' size (logits resized bilinearly, as for the other mask
+        cross-entropy of the softmax over the image's queries, at the
+        targets' size (logits resized bilinearly, as for the other mask
         losses), averaged over the pixels of some segment.
 
         Args:
-            pred_masks (Tensor): (N, h, w) logits of the matched queries.
+            pred_masks (Tensor): (N, h, w) logits of the matched queries,
+                or (B, Q, h, w) those of every query when ``query_index``
+                is given.
             gt_masks (Tensor): (N, H, W) bool targets (disjoint within an
                 image).
-            image_index (Tensor): (N, ) image of each.
+            image_index (Tensor): (N, ) image of each target.
+            query_index (Tensor, optional): (N, ) query of each target in
+                ``pred_masks`` (B, Q, h, w). None: the softmax is over the
+                matched queries alone.
         """
         pred_masks = at_least_float32(pred_masks)
         losses = []
         with torch.autocast(pred_masks.device.type, enabled=False):
             for image in image_index.unique():
                 mine = image_index == image
+                if query_index is None:
+                    logits = pred_masks[mine]
+                    targets = torch.arange(int(mine.sum()))
+                else:
+                    logits = pred_masks[image]
+                    targets = query_index[mine]
                 labels = gt_masks.new_full(
                     gt_masks.shape[-2:], IGNORE_INDEX, dtype=torch.long)
-                for query, target in enumerate(gt_masks[mine]):
+                for query, target in zip(targets.tolist(), gt_masks[mine]):
                     labels.masked_fill_(target, query)
                 loss, _ = upsampled_cross_entropy(
-                    pred_masks[mine][None],
+                    logits[None],
                     labels[None],
                     ignore_index=IGNORE_INDEX,
                     avg_non_ignore=True)
@@ -307,10 +335,26 @@ class DETRPanopticHead(DETRHead):
             image_index, query_index, gt_masks = self._matched_queries(
                 cls_scores[-1], bbox_preds[-1], batch_gt_instances,
                 batch_img_metas)
-            pred_masks = self.mask_logits(hidden_states[-1], mask_features,
-                                          image_index, query_index)
+            softmax_over_all = (
+                self.mask_softmax_weight
+                and self.mask_softmax_queries == 'all')
+            if softmax_over_all:
+                b, q = hidden_states.shape[1:3]
+                images = torch.arange(b, device=hidden_states.device)
+                queries = torch.arange(q, device=hidden_states.device)
+                all_masks = self.mask_logits(hidden_states[-1], mask_features,
+                                             images.repeat_interleave(q),
+                                             queries.repeat(b))
+                all_masks = all_masks.view(b, q, *all_masks.shape[-2:])
+                pred_masks = all_masks[image_index, query_index]
+            else:
+                pred_masks = self.mask_logits(hidden_states[-1], mask_features,
+                                              image_index, query_index)
             losses.update(self.loss_masks(pred_masks, gt_masks))
-            if self.mask_softmax_weight:
+            if softmax_over_all:
+                losses['loss_mask_softmax'] = self.loss_mask_softmax(
+                    all_masks, gt_masks, image_index, query_index)
+            elif self.mask_softmax_weight:
                 losses['loss_mask_softmax'] = self.loss_mask_softmax(
                     pred_masks, gt_masks, image_index)
         return losses
