@@ -154,6 +154,13 @@ def test_mask_losses_follow_the_spec():
     torch.testing.assert_close(losses['loss_mask_dice'], dice)
 
 
+def _assert_same_value_and_gradient(got, want, leaf):
+    torch.testing.assert_close(got, want)
+    torch.testing.assert_close(
+        torch.autograd.grad(got, leaf, retain_graph=True)[0],
+        torch.autograd.grad(want, leaf)[0])
+
+
 def test_mask_softmax_loss_is_the_cross_entropy_over_an_images_queries():
     """PyTorch's cross-entropy, per image, over the softmax of its matched
     queries' upsampled mask logits; pixels of no segment ignored."""
@@ -173,11 +180,7 @@ def test_mask_softmax_loss_is_the_cross_entropy_over_an_images_queries():
         labels = segment[image].clone()
         labels[labels >= num_segments] = -100  # PyTorch's ignore index
         want.append(F.cross_entropy(upsampled[queries, 0][None], labels[None]))
-    want = 2.0 * torch.stack(want).mean()
-    torch.testing.assert_close(got, want)
-    torch.testing.assert_close(
-        torch.autograd.grad(got, pred)[0],
-        torch.autograd.grad(want, pred)[0])
+    _assert_same_value_and_gradient(got, 2.0 * torch.stack(want).mean(), pred)
 
 
 def test_mask_softmax_loss_over_all_queries_is_the_cross_entropy():
@@ -199,11 +202,7 @@ def test_mask_softmax_loss_over_all_queries_is_the_cross_entropy():
         for k, query in enumerate(queries):
             labels[segment[image] == k] = query
         want.append(F.cross_entropy(upsampled[image][None], labels[None]))
-    want = 0.5 * torch.stack(want).mean()
-    torch.testing.assert_close(got, want)
-    torch.testing.assert_close(
-        torch.autograd.grad(got, pred)[0],
-        torch.autograd.grad(want, pred)[0])
+    _assert_same_value_and_gradient(got, 0.5 * torch.stack(want).mean(), pred)
 
 
 def test_mask_softmax_queries_change_only_the_softmax_loss():
