@@ -184,12 +184,8 @@ class DETRSegHead(BaseDecodeHead):
         head_inputs = self._transformer(inputs)
         hidden = head_inputs['hidden_states']
         cls_scores, _ = self.detr(hidden[-1:])
-        b, q = hidden.shape[1:3]
-        image = torch.arange(b, device=hidden.device).repeat_interleave(q)
-        masks = self.detr.mask_logits(
-            hidden[-1], head_inputs['mask_features'], image,
-            torch.arange(q, device=hidden.device).repeat(b))
-        masks = masks.view(b, q, *masks.shape[-2:])
+        masks = self.detr.every_query_mask_logits(hidden[-1],
+                                                  head_inputs['mask_features'])
         probs = cls_scores[-1].softmax(-1)
         if self.semantic_fusion == 'mask_sum':
             return torch.einsum('bqc,bqhw->bchw', probs[..., :-1],

@@ -165,6 +165,17 @@ class DETRPanopticHead(DETRHead):
                                        memory, memory_mask, image_index)
         return self.mask_head(feature, attention, fpn_feats, image_index)
 
+    def every_query_mask_logits(self, hidden: Tensor,
+                                features: DETRMaskFeatures) -> Tensor:
+        """(B, Q, C) last decoder layer -> (B, Q, H/4, W/4) mask logits of
+        every query of every image."""
+        b, q = hidden.shape[:2]
+        images = torch.arange(b, device=hidden.device)
+        queries = torch.arange(q, device=hidden.device)
+        masks = self.mask_logits(hidden, features, images.repeat_interleave(q),
+                                 queries.repeat(b))
+        return masks.view(b, q, *masks.shape[-2:])
+
     def _matched_queries(self, cls_scores: Tensor, bbox_preds: Tensor,
                          batch_gt_instances: List[InstanceData],
                          batch_img_metas: List[dict]):
@@ -339,13 +350,8 @@ class DETRPanopticHead(DETRHead):
                 self.mask_softmax_weight
                 and self.mask_softmax_queries == 'all')
             if softmax_over_all:
-                b, q = hidden_states.shape[1:3]
-                images = torch.arange(b, device=hidden_states.device)
-                queries = torch.arange(q, device=hidden_states.device)
-                all_masks = self.mask_logits(hidden_states[-1], mask_features,
-                                             images.repeat_interleave(q),
-                                             queries.repeat(b))
-                all_masks = all_masks.view(b, q, *all_masks.shape[-2:])
+                all_masks = self.every_query_mask_logits(
+                    hidden_states[-1], mask_features)
                 pred_masks = all_masks[image_index, query_index]
             else:
                 pred_masks = self.mask_logits(hidden_states[-1], mask_features,
