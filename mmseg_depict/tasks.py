@@ -80,6 +80,65 @@ class LabelPNGWriter(PredictionWriter):
             labels.astype(np.uint8 if len(self.classes) <= 256 else np.uint16))
 
 
+def coco_panoptic_categories(classes: Sequence[str],
+                             thing_classes: Sequence[str]) -> List[dict]:
+    """COCO panoptic ``categories``: ``id`` = class index, ``isthing``."""
+    things = set(thing_classes)
+    return [
+        dict(id=i, name=name, isthing=int(name in things))
+        for i, name in enumerate(classes)
+    ]
+
+
+def coco_panoptic_segments(
+        panoptic: np.ndarray,
+        categories: List[dict]) -> Tuple[np.ndarray, List[dict]]:
+    """One image's panoptic prediction in the COCO panoptic format.
+
+    Args:
+        panoptic (np.ndarray): (H, W) ids in mmdet's encoding, ``label +
+            instance * INSTANCE_OFFSET``; a label past the categories (the
+            ``num_classes`` void or an ignore index) is void.
+        categories (list[dict]): :func:`coco_panoptic_categories`.
+
+    Returns:
+        tuple: (H, W, 3) uint8 RGB id PNG array (0 = void, segments 1..n)
+        and its ``segments_info`` (``id``, ``category_id``, ``iscrowd``,
+        ``area``, ``bbox``, ``isthing``).
+    """
+    from mmdet.evaluation.functional import INSTANCE_OFFSET
+    ids = np.zeros(panoptic.shape, dtype=np.int64)
+    segments = []
+    for value in np.unique(panoptic):
+        label = int(value % INSTANCE_OFFSET)
+        if label >= len(categories):  # void
+            continue
+        mask = panoptic == value
+        segment_id = len(segments) + 1
+        ids[mask] = segment_id
+        segments.append(
+            dict(
+                id=segment_id,
+                category_id=label,
+                iscrowd=0,
+                area=int(mask.sum()),
+                bbox=segment_bbox(mask),
+                isthing=categories[label]['isthing']))
+    return id2rgb(ids), segments
+
+
+def write_coco_panoptic_json(path: str, images: List[dict],
+                             annotations: List[dict],
+                             categories: List[dict]) -> None:
+    """``panoptic.json`` (``images``, ``annotations``, ``categories``),
+    written all-or-nothing."""
+    put_text(
+        json.dumps(
+            dict(
+                images=images, annotations=annotations,
+                categories=categories)), path)
+
+
 class COCOPanopticWriter(PredictionWriter):
     """Panoptic predictions in the COCO panoptic format:
     ``panoptic/<name>.png`` (RGB ids, ``id = R + 256 G + 256^2 B``, 0 =
@@ -92,39 +151,14 @@ class COCOPanopticWriter(PredictionWriter):
 
     def __init__(self, out_dir: str, meta: dict) -> None:
         super().__init__(out_dir, meta)
-        things = set(meta.get('thing_classes', ()))
-        self.categories = [
-            dict(id=i, name=name, isthing=int(name in things))
-            for i, name in enumerate(self.classes)
-        ]
+        self.categories = coco_panoptic_categories(
+            self.classes, meta.get('thing_classes', ()))
         self.images: List[dict] = []
         self.annotations: List[dict] = []
 
-    def segments(self, sample) -> Tuple[np.ndarray, List[dict]]:
-        """(H, W, 3) uint8 RGB id PNG array and its ``segments_info``."""
-        from mmdet.evaluation.functional import INSTANCE_OFFSET
-        panoptic = sample.pred_panoptic_seg.sem_seg[0].cpu().numpy()
-        ids = np.zeros(panoptic.shape, dtype=np.int64)
-        segments = []
-        for value in np.unique(panoptic):
-            label = int(value % INSTANCE_OFFSET)
-            if label >= len(self.categories):  # void
-                continue
-            mask = panoptic == value
-            segment_id = len(segments) + 1
-            ids[mask] = segment_id
-            segments.append(
-                dict(
-                    id=segment_id,
-                    category_id=label,
-                    iscrowd=0,
-                    area=int(mask.sum()),
-                    bbox=segment_bbox(mask),
-                    isthing=self.categories[label]['isthing']))
-        return id2rgb(ids), segments
-
     def add(self, name, source, image_shape, sample):
-        png, segments = self.segments(sample)
+        png, segments = coco_panoptic_segments(
+            sample.pred_panoptic_seg.sem_seg[0].cpu().numpy(), self.categories)
         write_image(
             osp.join(self.out_dir, 'panoptic', name), png, channel_order='rgb')
         index = len(self.images)
@@ -138,13 +172,9 @@ class COCOPanopticWriter(PredictionWriter):
             dict(image_id=index, file_name=name, segments_info=segments))
 
     def close(self):
-        put_text(
-            json.dumps(
-                dict(
-                    images=self.images,
-                    annotations=self.annotations,
-                    categories=self.categories)),
-            osp.join(self.out_dir, 'panoptic.json'))
+        write_coco_panoptic_json(
+            osp.join(self.out_dir, 'panoptic.json'), self.images,
+            self.annotations, self.categories)
 
 
 class Task:

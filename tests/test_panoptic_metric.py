@@ -71,6 +71,13 @@ def test_metric_matches_hand_count(tmp_path):
     with open(tmp_path / 'out' / 'panoptic.json') as f:
         written = json.load(f)
     annotation = written['annotations'][0]
+    assert written['images'] == [
+        dict(
+            id=0,
+            file_name='frankfurt_000000_000019_leftImg8bit.png',
+            height=20,
+            width=40)
+    ]
     png = cv2.imread(
         osp.join(tmp_path, 'out', 'panoptic', annotation['file_name']))
     ids = rgb2id(png[..., ::-1])

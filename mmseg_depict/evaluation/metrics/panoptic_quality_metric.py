@@ -1,17 +1,17 @@
-import json
-import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 from mmdet.evaluation.functional import INSTANCE_OFFSET
 from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmseg_depict_light.panoptic_ids import id2rgb, read_panoptic_ids
+from mmseg_depict_light.panoptic_ids import read_panoptic_ids
 from mmseg_depict_light.panoptic_quality import VOID, PQStats, pq_image_stats
+from ...fileio import write_image
+from ...tasks import (coco_panoptic_categories, coco_panoptic_segments,
+                      write_coco_panoptic_json)
 
 
 @METRICS.register_module()
@@ -27,8 +27,9 @@ class PanopticQualityMetric(BaseMetric):
 
     Args:
         output_dir (str, optional): Also write the predictions in the COCO
-            panoptic format there: ``panoptic/<image>.png`` and
-            ``panoptic.json``.
+            panoptic format there, as ``tools/test.py --out`` does for a
+            folder of images (:class:`~mmseg_depict.tasks.COCOPanopticWriter`):
+            ``panoptic/<image>.png`` and ``panoptic.json``.
         classwise (bool): Log the per-class table. Default: True.
         collect_device (str): Device for collecting results across ranks.
         prefix (str, optional): Prefix of the metric names.
@@ -76,33 +77,40 @@ class PanopticQualityMetric(BaseMetric):
         }
         return ids, segments
 
+    def _categories(self) -> List[dict]:
+        return coco_panoptic_categories(self._classes,
+                                        self.dataset_meta['thing_classes'])
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             gt_ids, gt_segments = self._ground_truth(sample)
             pred_ids, pred_segments = self._prediction(sample)
             stats = pq_image_stats(gt_ids, gt_segments, pred_ids,
                                    pred_segments, len(self._classes))
-            annotation = (
-                self._write_prediction(sample, pred_ids, pred_segments)
-                if self.output_dir else None)
-            self.results.append((stats, annotation))
+            written = (
+                self._write_prediction(sample) if self.output_dir else None)
+            self.results.append((stats, written))
 
-    def _write_prediction(self, sample: dict, ids: np.ndarray,
-                          segments: Dict[int, int]) -> dict:
-        """Write the PNG; return the image's COCO panoptic annotation."""
-        folder = osp.join(self.output_dir, 'panoptic')
-        os.makedirs(folder, exist_ok=True)
+    def _write_prediction(self, sample: dict) -> Tuple[dict, dict]:
+        """Write the PNG; return the image's COCO panoptic ``images`` and
+        ``annotations`` entries."""
+        panoptic = sample['pred_panoptic_seg']['sem_seg'].cpu().numpy()[0]
+        png, segments = coco_panoptic_segments(panoptic, self._categories())
         name = osp.splitext(osp.basename(sample['img_path']))[0] + '.png'
-        cv2.imwrite(osp.join(folder, name), id2rgb(ids)[..., ::-1])
-        areas = np.bincount(
-            np.searchsorted(sorted(segments), ids[ids > 0]),
-            minlength=len(segments))
-        info = [
-            dict(id=i, category_id=segments[i], area=int(area))
-            for i, area in zip(sorted(segments), areas)
-        ]
-        return dict(
-            image_id=sample.get('img_id'), file_name=name, segments_info=info)
+        write_image(
+            osp.join(self.output_dir, 'panoptic', name),
+            png,
+            channel_order='rgb')
+        image = dict(
+            id=sample.get('img_id'),
+            file_name=osp.basename(sample['img_path']),
+            height=int(panoptic.shape[0]),
+            width=int(panoptic.shape[1]))
+        annotation = dict(
+            image_id=sample.get('img_id'),
+            file_name=name,
+            segments_info=segments)
+        return image, annotation
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         total = PQStats(len(self._classes))
@@ -110,16 +118,11 @@ class PanopticQualityMetric(BaseMetric):
             total += stats
         summary = total.summary(self._isthing())
         if self.output_dir:
-            categories = [
-                dict(id=i, name=name, isthing=int(thing)) for i, (
-                    name,
-                    thing) in enumerate(zip(self._classes, self._isthing()))
-            ]
-            with open(osp.join(self.output_dir, 'panoptic.json'), 'w') as f:
-                json.dump(
-                    dict(
-                        annotations=[a for _, a in results],
-                        categories=categories), f)
+            write_coco_panoptic_json(
+                osp.join(self.output_dir, 'panoptic.json'),
+                [image for _, (image, _) in results],
+                [annotation for _, (_, annotation) in results],
+                self._categories())
         logger = MMLogger.get_current_instance()
         lines = [
             '', '| group | PQ | SQ | RQ | categories |',
