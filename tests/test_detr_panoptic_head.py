@@ -59,6 +59,40 @@ def test_attention_map_matches_formula():
         attn(q, memory).flatten(2).mean(-1), torch.ones(2, 5))
 
 
+def test_sigmoid_attention_maps_do_not_depend_on_image_size():
+    """activation='sigmoid': each head's map is the sigmoid of its scaled
+    score (the formula above, in float64), so a crop's maps equal the whole
+    image's at the same positions; the softmax's do not (the failure the
+    option answers: maps learnt on crops change on whole images)."""
+    torch.manual_seed(0)
+    attn = MODELS.build(
+        dict(type='MHAttentionMap', num_heads=8,
+             activation='sigmoid')).double()
+    attn.init_weights()
+    q, memory = torch.randn(2, 5, 256).double(), torch.randn(2, 256, 6,
+                                                             8).double()
+    padding = torch.zeros(2, 6, 8, dtype=torch.bool)
+    padding[1, :, 6:] = True
+    out = attn(q, memory, padding)
+    qp = attn.q_linear(q).view(2, 5, 8, 32)
+    kp = F.conv2d(memory, attn.k_linear.weight[..., None, None],
+                  attn.k_linear.bias).view(2, 8, 32, 6, 8)
+    scores = torch.einsum('bqnc,bnchw->bqnhw', qp, kp) / math.sqrt(32)
+    expected = torch.sigmoid(scores).masked_fill(padding[:, None, None], 0.0)
+    torch.testing.assert_close(out, expected, rtol=1e-12, atol=1e-12)
+    crop = attn(q, memory[..., :3, :4])
+    torch.testing.assert_close(crop, out[..., :3, :4], rtol=1e-12, atol=0)
+    attn.activation = 'softmax'
+    attn.mean_one = True
+    assert not torch.allclose(
+        attn(q, memory[..., :3, :4]), attn(q, memory)[..., :3, :4], rtol=0.1)
+    with pytest.raises(ValueError, match='mean_one'):
+        MODELS.build(
+            dict(type='MHAttentionMap', mean_one=True, activation='sigmoid'))
+    with pytest.raises(ValueError, match="activation='tanh'"):
+        MODELS.build(dict(type='MHAttentionMap', activation='tanh'))
+
+
 def test_mask_head_layers_and_output_stride():
     head = MODELS.build(dict(type='FPNMaskHead'))
     conv = lambda i, o, k: i * o * k * k + o  # noqa: E731

@@ -29,6 +29,14 @@ class MHAttentionMap(BaseModule):
             train the masks (two photographs overfitted for 200 steps: mask
             dice loss 0.85 -> 0.85 with DETR's maps, 0.85 -> 0.23 with
             ``mean_one``; configs/camvid/README.md). Default: False (DETR).
+        activation (str): ``'softmax'`` (DETR: one softmax over heads and
+            positions) or ``'sigmoid'``: each head's map a sigmoid of its
+            score, position by position. A softmax's maps depend on how
+            many positions compete: a small object's peak grows with the
+            image (``mean_one``) or its share shrinks (DETR), so maps
+            learnt on crops change on whole images. A sigmoid's value at a
+            position depends on the query and that position's memory only.
+            Default: ``'softmax'``.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -38,11 +46,19 @@ class MHAttentionMap(BaseModule):
                  num_heads: int = 8,
                  dropout: float = 0.0,
                  mean_one: bool = False,
+                 activation: str = 'softmax',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if hidden_dim % num_heads:
             raise ValueError(f'hidden_dim={hidden_dim} is not divisible by '
                              f'num_heads={num_heads}')
+        if activation not in ('softmax', 'sigmoid'):
+            raise ValueError(f"activation={activation!r}: expected 'softmax' "
+                             "or 'sigmoid'")
+        if activation == 'sigmoid' and mean_one:
+            raise ValueError('mean_one rescales a softmax over positions; '
+                             "activation='sigmoid' has none")
+        self.activation = activation
         self.num_heads = num_heads
         self.head_dim = hidden_dim // num_heads
         self.mean_one = mean_one
@@ -71,8 +87,9 @@ class MHAttentionMap(BaseModule):
 
         Returns:
             Tensor: (B, Q, num_heads, h, w) or (N, num_heads, h, w)
-            attention maps; for each query they sum to 1 over heads and
-            positions.
+            attention maps; with the softmax, for each query they sum to 1
+            over heads and positions (average 1 with ``mean_one``); padded
+            positions are 0.
         """
         k = F.conv2d(memory, self.k_linear.weight[..., None, None],
                      self.k_linear.bias)
@@ -92,6 +109,8 @@ class MHAttentionMap(BaseModule):
                                                                   None]
         if mask is not None:
             scores = scores.masked_fill(mask, float('-inf'))
+        if self.activation == 'sigmoid':
+            return self.dropout(scores.sigmoid())
         start = scores.dim() - 3  # heads, h, w share one softmax
         weights = scores.flatten(start).softmax(-1).view_as(scores)
         if self.mean_one:
