@@ -36,7 +36,9 @@ class MHAttentionMap(BaseModule):
             image (``mean_one``) or its share shrinks (DETR), so maps
             learnt on crops change on whole images. A sigmoid's value at a
             position depends on the query and that position's memory only.
-            Default: ``'softmax'``.
+            DETR-seg on CamVid scored as with the softmax (one seed: 58.62
+            against 58.48; configs/camvid/README.md). Default:
+            ``'softmax'``.
         init_cfg (dict, optional): Initialisation config.
     """
 
