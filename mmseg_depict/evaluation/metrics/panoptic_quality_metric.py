@@ -50,8 +50,7 @@ class PanopticQualityMetric(BaseMetric):
         return self.dataset_meta['classes']
 
     def _isthing(self) -> List[bool]:
-        things = set(self.dataset_meta['thing_classes'])
-        return [name in things for name in self._classes]
+        return [bool(c['isthing']) for c in self._categories()]
 
     def _ground_truth(self, sample: dict):
         ids = read_panoptic_ids(sample['seg_map_path'])
