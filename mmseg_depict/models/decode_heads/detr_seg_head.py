@@ -129,6 +129,7 @@ class DETRSegHead(BaseDecodeHead):
         detr_head['mask_head'] = dict(
             detr_head.get('mask_head', dict(type='FPNMaskHead')),
             in_channels=embed_dims,
+            query_dim=embed_dims,
             fpn_channels=tuple(in_channels[-2::-1]))
         # The DETR head and everything it builds are mmdet modules.
         with DefaultScope.overwrite_default_scope('mmdet'):

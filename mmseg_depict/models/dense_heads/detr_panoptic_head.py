@@ -158,12 +158,15 @@ class DETRPanopticHead(DETRHead):
             all_images = torch.arange(b, device=hidden.device)
             attention = self.attention_map(hidden, memory, memory_mask)
             masks = self.mask_head(feature, attention.flatten(0, 1), fpn_feats,
-                                   all_images.repeat_interleave(q))
+                                   all_images.repeat_interleave(q),
+                                   hidden.flatten(0, 1))
             return masks.view(b, q, *masks.shape[-2:])[image_index,
                                                        query_index]
-        attention = self.attention_map(hidden[image_index, query_index],
-                                       memory, memory_mask, image_index)
-        return self.mask_head(feature, attention, fpn_feats, image_index)
+        queries = hidden[image_index, query_index]
+        attention = self.attention_map(queries, memory, memory_mask,
+                                       image_index)
+        return self.mask_head(feature, attention, fpn_feats, image_index,
+                              queries)
 
     def every_query_mask_logits(self, hidden: Tensor,
                                 features: DETRMaskFeatures) -> Tensor:

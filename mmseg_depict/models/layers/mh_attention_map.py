@@ -39,6 +39,9 @@ class MHAttentionMap(BaseModule):
             DETR-seg on CamVid scored as with the softmax (one seed: 58.62
             against 58.48; configs/camvid/README.md). Default:
             ``'softmax'``.
+        key_dim (int, optional): Channels of the map the keys come from,
+            when it is not as wide as the queries (e.g. a backbone map).
+            Default: None (``query_dim``: DETR's encoder memory).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -49,6 +52,7 @@ class MHAttentionMap(BaseModule):
                  dropout: float = 0.0,
                  mean_one: bool = False,
                  activation: str = 'softmax',
+                 key_dim: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if hidden_dim % num_heads:
@@ -65,7 +69,7 @@ class MHAttentionMap(BaseModule):
         self.head_dim = hidden_dim // num_heads
         self.mean_one = mean_one
         self.q_linear = nn.Linear(query_dim, hidden_dim)
-        self.k_linear = nn.Linear(query_dim, hidden_dim)
+        self.k_linear = nn.Linear(key_dim or query_dim, hidden_dim)
         self.dropout = nn.Dropout(dropout)
 
     def init_weights(self) -> None:
@@ -82,7 +86,8 @@ class MHAttentionMap(BaseModule):
         Args:
             query (Tensor): (B, Q, query_dim) decoder outputs, or (N,
                 query_dim) queries of the images ``image_index``.
-            memory (Tensor): (B, query_dim, h, w) encoder memory map.
+            memory (Tensor): (B, key_dim, h, w) encoder memory map (or the
+                map of ``key_dim`` channels the keys come from).
             padding_mask (Tensor, optional): (B, h, w), True where padded.
             image_index (Tensor, optional): (N, ) image of each query when
                 ``query`` is (N, query_dim).
