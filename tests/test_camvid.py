@@ -22,7 +22,7 @@ def test_every_semantic_head_has_a_camvid_config():
     heads = {osp.basename(c).split('_')[0] for c in CAMVID_CONFIGS}
     assert heads == {
         'depict-sa', 'depict-ca', 'segmenter', 'mask2former', 'detr-seg',
-        'fcn', 'segformer-head'
+        'detr-seg-querymaps', 'fcn', 'segformer-head'
     }
 
 

@@ -131,6 +131,62 @@ def test_mask_head_with_two_fpn_levels_halves_per_step():
     assert out.shape == (3, 16, 24)
 
 
+def _query_map_head(**kwargs):
+    torch.manual_seed(0)
+    head = MODELS.build(
+        dict(
+            type='FPNMaskHead',
+            in_channels=32,
+            query_dim=32,
+            fpn_channels=(40, 24),
+            context_channels=64,
+            **kwargs))
+    head.init_weights()
+    return head
+
+
+def _query_map_inputs():
+    torch.manual_seed(1)
+    feature, attention = torch.randn(1, 32, 4, 6), torch.randn(1, 8, 4, 6)
+    fpn = [torch.randn(1, 40, 8, 12), torch.randn(1, 24, 16, 24)]
+    # Two queries with the same stride-32 maps: DETR's head cannot tell
+    # them apart.
+    return feature, attention.expand(2, -1, -1, -1), fpn, torch.zeros(
+        2, dtype=torch.long), torch.randn(2, 32)
+
+
+def test_query_maps_tell_apart_queries_of_equal_stride_32_maps():
+    feature, attention, fpn, image, queries = _query_map_inputs()
+    detr = _query_map_head()(feature, attention, fpn, image, queries)
+    torch.testing.assert_close(detr[0], detr[1])
+    head = _query_map_head(query_map_levels=(0, ))
+    inputs = {}
+    head.fpn_convs[0].register_forward_pre_hook(
+        lambda module, args: inputs.update(x=args[0]))
+    out = head(feature, attention, fpn, image, queries)
+    assert out.shape == (2, 16, 24)
+    assert (out[0] - out[1]).abs().max() > 1e-3
+    # The step's input ends with each query's per-head sigmoid maps over
+    # the stride-16 backbone map: sigmoid(q_n . k_n / sqrt(head_dim)).
+    attn = head.query_maps['0']
+    q = attn.q_linear(queries).view(2, 8, 4)
+    k = (torch.einsum('oc,chw->ohw', attn.k_linear.weight, fpn[0][0]) +
+         attn.k_linear.bias[:, None, None]).view(8, 4, 8, 12)
+    expected = torch.einsum('qnc,nchw->qnhw', q, k).div(2).sigmoid()
+    assert inputs['x'].shape == (2, 32 + 8, 8, 12)
+    torch.testing.assert_close(inputs['x'][:, 32:], expected)
+    assert head.fpn_convs[1][0].in_channels == 16  # only the chosen step
+
+
+def test_query_maps_need_queries_and_known_levels():
+    feature, attention, fpn, image, _ = _query_map_inputs()
+    with pytest.raises(ValueError, match='needs the queries'):
+        _query_map_head(query_map_levels=(1, ))(feature, attention, fpn,
+                                                image)
+    with pytest.raises(ValueError, match=r'\[2\] are not FPN steps 0..1'):
+        _query_map_head(query_map_levels=(0, 2))
+
+
 def _head(**kwargs):
     torch.manual_seed(0)
     head = MODELS.build(
@@ -157,8 +213,11 @@ def _head_inputs(b=2, q=10):
             ]))
 
 
-def test_lean_masks_equal_all_query_masks():
-    lean, full = _head(lean=True), _head(lean=False)
+@pytest.mark.parametrize('query_map_levels', [(), (0, 2)])
+def test_lean_masks_equal_all_query_masks(query_map_levels):
+    mask_head = dict(type='FPNMaskHead', query_map_levels=query_map_levels)
+    lean = _head(lean=True, mask_head=mask_head)
+    full = _head(lean=False, mask_head=mask_head)
     full.load_state_dict(lean.state_dict())
     inputs = _head_inputs()
     image, query = torch.tensor([0, 1, 1, 0]), torch.tensor([3, 3, 9, 0])
