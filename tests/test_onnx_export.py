@@ -158,16 +158,26 @@ def test_pyramid_network_exports_with_parity(tmp_path):
     assert_parity(compare_with_onnxruntime(model, onnx_file, (32, 64)))
 
 
-@pytest.mark.parametrize('name,exporter', [
-    ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py', 'torchscript'),
-    ('detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py', 'dynamo'),
+DETR_SEG = 'detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py'
+
+
+@pytest.mark.parametrize('name,exporter,query_map_levels', [
+    ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py', 'torchscript',
+     None),
+    (DETR_SEG, 'dynamo', None),
+    (DETR_SEG, 'dynamo', (0, 1)),  # the query's maps in two FPN steps
 ])
-def test_query_based_semantic_heads_export(name, exporter, tmp_path):
+def test_query_based_semantic_heads_export(name, exporter, query_map_levels,
+                                           tmp_path):
     cfg = load_unformatted_config(osp.join(CONFIGS, name))
     head = cfg.model.decode_head
     if head.type == 'DETRSegHead':  # its transformer at TEST_DEPTH layers
         head.encoder = dict(DETR_ENCODER, num_layers=TEST_DEPTH)
         head.decoder = dict(DETR_DECODER, num_layers=TEST_DEPTH)
+    if query_map_levels:
+        head.detr_head = dict(
+            mask_head=dict(
+                type='FPNMaskHead', query_map_levels=query_map_levels))
     model = random_weights_segmentor(cfg)
     onnx_file = str(tmp_path / 'model.onnx')
     assert export_onnx(model, onnx_file, (64, 64)) == exporter
