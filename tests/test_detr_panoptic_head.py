@@ -181,8 +181,7 @@ def test_query_maps_tell_apart_queries_of_equal_stride_32_maps():
 def test_query_maps_need_queries_and_known_levels():
     feature, attention, fpn, image, _ = _query_map_inputs()
     with pytest.raises(ValueError, match='needs the queries'):
-        _query_map_head(query_map_levels=(1, ))(feature, attention, fpn,
-                                                image)
+        _query_map_head(query_map_levels=(1, ))(feature, attention, fpn, image)
     with pytest.raises(ValueError, match=r'\[2\] are not FPN steps 0..1'):
         _query_map_head(query_map_levels=(0, 2))
 

@@ -161,12 +161,14 @@ def test_pyramid_network_exports_with_parity(tmp_path):
 DETR_SEG = 'detr_seg/detr-seg_r50_8xb2-160k_ade20k-512x512.py'
 
 
-@pytest.mark.parametrize('name,exporter,query_map_levels', [
-    ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py', 'torchscript',
-     None),
-    (DETR_SEG, 'dynamo', None),
-    (DETR_SEG, 'dynamo', (0, 1)),  # the query's maps in two FPN steps
-])
+@pytest.mark.parametrize(
+    'name,exporter,query_map_levels',
+    [
+        ('mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
+         'torchscript', None),
+        (DETR_SEG, 'dynamo', None),
+        (DETR_SEG, 'dynamo', (0, 1)),  # the query's maps in two FPN steps
+    ])
 def test_query_based_semantic_heads_export(name, exporter, query_map_levels,
                                            tmp_path):
     cfg = load_unformatted_config(osp.join(CONFIGS, name))

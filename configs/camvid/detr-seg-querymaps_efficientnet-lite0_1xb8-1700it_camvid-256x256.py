@@ -9,8 +9,7 @@
 _base_ = './detr-seg_efficientnet-lite0_1xb8-2k_camvid-256x256.py'
 num_iters = 1700
 model = dict(
-    decode_head=dict(
-        detr_head=dict(mask_head=dict(query_map_levels=(0, 1)))))
+    decode_head=dict(detr_head=dict(mask_head=dict(query_map_levels=(0, 1)))))
 param_scheduler = [
     _base_.param_scheduler[0],  # the warm-up
     dict(_base_.param_scheduler[1], end=num_iters)  # poly decay to the end

@@ -78,15 +78,14 @@ class FPNMaskHead(BaseModule):
                                                      num_groups))
         self.adapters = nn.ModuleList(
             nn.Conv2d(c, w, 1) for c, w in zip(fpn_channels, widths))
-        self.query_maps = nn.ModuleDict({
-            str(i): MHAttentionMap(
+        self.query_maps = nn.ModuleDict()
+        for i in self.query_map_levels:
+            self.query_maps[str(i)] = MHAttentionMap(
                 query_dim=query_dim,
                 hidden_dim=query_dim,
                 num_heads=num_heads,
                 activation='sigmoid',
                 key_dim=fpn_channels[i])
-            for i in self.query_map_levels
-        })
         self.fpn_convs = nn.ModuleList(
             _conv_gn(w + (num_heads if str(i) in self.query_maps else 0),
                      w_next, num_groups)
