@@ -131,18 +131,22 @@ def test_mask_head_with_two_fpn_levels_halves_per_step():
     assert out.shape == (3, 16, 24)
 
 
-def _query_map_head(**kwargs):
+def _initialised(**cfg):
+    """A module built from ``cfg`` with seed-0 weights."""
     torch.manual_seed(0)
-    head = MODELS.build(
-        dict(
-            type='FPNMaskHead',
-            in_channels=32,
-            query_dim=32,
-            fpn_channels=(40, 24),
-            context_channels=64,
-            **kwargs))
-    head.init_weights()
-    return head
+    module = MODELS.build(cfg)
+    module.init_weights()
+    return module
+
+
+def _query_map_head(**kwargs):
+    return _initialised(
+        type='FPNMaskHead',
+        in_channels=32,
+        query_dim=32,
+        fpn_channels=(40, 24),
+        context_channels=64,
+        **kwargs)
 
 
 def _query_map_inputs():
@@ -187,15 +191,11 @@ def test_query_maps_need_queries_and_known_levels():
 
 
 def _head(**kwargs):
-    torch.manual_seed(0)
-    head = MODELS.build(
-        dict(
-            type='DETRPanopticHead',
-            num_things_classes=3,
-            num_stuff_classes=2,
-            **kwargs))
-    head.init_weights()
-    return head
+    return _initialised(
+        type='DETRPanopticHead',
+        num_things_classes=3,
+        num_stuff_classes=2,
+        **kwargs)
 
 
 def _head_inputs(b=2, q=10):
