@@ -98,8 +98,11 @@ class MHAttentionMap(BaseModule):
             over heads and positions (average 1 with ``mean_one``); padded
             positions are 0.
         """
+        # Contiguous: from a channels-last map (the EfficientNet backbone's)
+        # the per-query einsum below took 4x as long (stride-8 map of a
+        # 540x720 input, 15 queries: 70 ms against 16 ms on a 2-core CPU).
         k = F.conv2d(memory, self.k_linear.weight[..., None, None],
-                     self.k_linear.bias)
+                     self.k_linear.bias).contiguous()
         b, _, h, w = k.shape
         k = k.view(b, self.num_heads, self.head_dim, h, w)
         q = self.q_linear(query) * self.head_dim**-0.5
