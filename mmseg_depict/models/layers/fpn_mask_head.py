@@ -31,9 +31,10 @@ class FPNMaskHead(BaseModule):
     query's own maps at their stride: a :class:`MHAttentionMap` of the query
     over that step's backbone map (sigmoid per position, so that a map does
     not depend on the image's size), concatenated before the step's conv.
-    On CamVid, DETR's head confuses classes that share a stride-32 cell
-    (bicyclists painted pedestrian, signs painted building;
-    configs/camvid/README.md).
+    On CamVid, DETR's head painted 36 % of the bicyclists' pixels
+    pedestrian (a cyclist shares the stride-32 cells of the person on it);
+    with the maps at stride 16 and 8, 11 %, and DETR-seg's mIoU rose from
+    60.1 to 66.8 (configs/camvid/README.md).
 
     Args:
         in_channels (int): Projected feature channels (256).
