@@ -98,11 +98,8 @@ class MHAttentionMap(BaseModule):
             over heads and positions (average 1 with ``mean_one``); padded
             positions are 0.
         """
-        # Contiguous: from a channels-last map (the EfficientNet backbone's)
-        # the per-query einsum below took 4x as long (stride-8 map of a
-        # 540x720 input, 15 queries: 70 ms against 16 ms on a 2-core CPU).
         k = F.conv2d(memory, self.k_linear.weight[..., None, None],
-                     self.k_linear.bias).contiguous()
+                     self.k_linear.bias)
         b, _, h, w = k.shape
         k = k.view(b, self.num_heads, self.head_dim, h, w)
         q = self.q_linear(query) * self.head_dim**-0.5
@@ -112,9 +109,15 @@ class MHAttentionMap(BaseModule):
             mask = None if padding_mask is None else padding_mask[:, None,
                                                                   None]
         else:
-            # k once per image, gathered per query.
+            # Each query against every image's k, then its own image's
+            # scores picked: N x B x heads x h x w values against the
+            # N x heads x head_dim x h x w of k gathered per query, so less
+            # memory while the batch is smaller than head_dim, and the
+            # gathered copy of k dominated the time (DETR-seg with query maps,
+            # CamVid, 540x720: 227 ms, now 147-150; compare_heads.py).
             q = q.view(-1, self.num_heads, self.head_dim)
-            scores = torch.einsum('qnc,qnchw->qnhw', q, k[image_index])
+            own = torch.arange(len(q), device=q.device)
+            scores = torch.einsum('qnc,bnchw->qbnhw', q, k)[own, image_index]
             mask = None if padding_mask is None else padding_mask[image_index,
                                                                   None]
         if mask is not None:
