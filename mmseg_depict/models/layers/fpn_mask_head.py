@@ -70,7 +70,6 @@ class FPNMaskHead(BaseModule):
             raise ValueError(f'query_map_levels={tuple(query_map_levels)}: '
                              f'{bad} are not FPN steps 0..'
                              f'{len(fpn_channels) - 1}')
-        self.query_map_levels = tuple(sorted(set(query_map_levels)))
         dim = in_channels + num_heads
         num_stages = len(fpn_channels) + 1  # the stem and each FPN step
         widths = [context_channels // 2**(i + 1) for i in range(num_stages)]
@@ -80,7 +79,7 @@ class FPNMaskHead(BaseModule):
         self.adapters = nn.ModuleList(
             nn.Conv2d(c, w, 1) for c, w in zip(fpn_channels, widths))
         self.query_maps = nn.ModuleDict()
-        for i in self.query_map_levels:
+        for i in sorted(set(query_map_levels)):
             self.query_maps[str(i)] = MHAttentionMap(
                 query_dim=query_dim,
                 hidden_dim=query_dim,
@@ -130,8 +129,9 @@ class FPNMaskHead(BaseModule):
             torch.cat([feature.index_select(0, image_index), attention],
                       dim=1))
         if self.query_maps and queries is None:
-            raise ValueError('FPNMaskHead(query_map_levels='
-                             f'{self.query_map_levels}) needs the queries')
+            steps = [int(i) for i in self.query_maps]
+            raise ValueError(f'FPNMaskHead(query_map_levels={steps}) needs '
+                             'the queries')
         for i, (adapter, conv, fpn) in enumerate(
                 zip(self.adapters, self.fpn_convs, fpn_feats)):
             lateral = adapter(fpn).index_select(0, image_index)
